@@ -1,0 +1,104 @@
+# synfin - build, test, benchmark and fuzz.  See README.md.
+#
+#   make            build/synfin and build/libsynfin.a
+#   make demo       build, then explain the capture bundled in captures/
+#   make check      the whole suite (unit, golden, tshark differential, ASan+UBSan corpus)
+#   make bench      bench/run.sh: synfin beside tshark, tcpdump and tcptrace
+#   make fuzz       build the libFuzzer harnesses (and run each briefly)
+#   make install PREFIX=/usr/local
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+INC      := -Iinclude -Isrc
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP
+LDLIBS   := -lpcap -lz -lbrotlidec -lm
+
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/capture/*.c src/decode/*.c \
+                              src/flow/*.c src/app/*.c src/out/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all deps demo check unit asan-unit bench fuzz fuzz-build install clean lint
+
+all: $(BUILD)/synfin
+
+# Build dependencies (Debian packages) are installed when missing.
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsynfin.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/synfin: $(CLI_OBJ) $(BUILD)/libsynfin.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsynfin.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsynfin.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libsynfin.a $(LDLIBS) -lcmocka
+
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/synfin -r captures/http-get-segmented.pcap
+
+unit: $(UNIT_BIN)
+
+# The whole suite; tests/run.sh prints one closing "N passed, N failed" line.
+check:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    build/asan/synfin asan-unit
+	@bash tests/run.sh
+
+asan-unit: $(UNIT_BIN)
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h include/synfin/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(INC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory fuzz-build
+	@fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-20}
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/synfin $(DESTDIR)$(PREFIX)/bin/synfin
+	install -m 644 docs/synfin.1 $(DESTDIR)$(PREFIX)/share/man/man1/synfin.1
+
+lint:
+	clang-tidy $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INC)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 $(INC) src
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,80 @@
+/* analyzer.h - libsynfin's entry point: frames in, packet and connection events out. */
+#ifndef SYNFIN_ANALYZER_H
+#define SYNFIN_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synfin/capture.h"
+#include "synfin/conn.h"
+#include "synfin/packet.h"
+
+/* What the tracker says about one TCP packet. */
+struct sf_pkt_view {
+    const struct sf_conn *conn;
+    enum sf_dir dir;
+    uint32_t rel_seq;         /* = tcp.seq (relative) */
+    uint32_t rel_ack;         /* = tcp.ack when the ACK flag is set, else 0 */
+    uint32_t rel_nxtseq;      /* = tcp.nxtseq */
+    enum sf_phase phase;
+    enum sf_role role;
+    uint32_t analysis;        /* SF_AN_* bits (Wireshark tcp.analysis.*) */
+    uint64_t conn_packet;     /* 1-based index of the packet in its connection */
+};
+
+/* Receives the analyzer's events.  Views and connections are valid only
+ * during the call.  Any callback may be NULL. */
+struct sf_sink {
+    void *ctx;
+    /* Every frame, in input order.  v is NULL for frames that are not TCP
+     * (p->skip says why). */
+    void (*packet)(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v);
+    /* A connection's record is final (closed and quiet, idle, reused, end). */
+    void (*conn_end)(void *ctx, const struct sf_conn *c);
+};
+
+struct sf_analyzer_config {
+    int64_t idle_timeout_ns;   /* open connection with no packet for this long is ended (0 = never) */
+    int64_t close_linger_ns;   /* a closed connection is ended after this much quiet */
+    uint32_t max_conns;        /* connections tracked at once; the least active is ended beyond it */
+};
+
+/* Defaults: idle 600 s, linger 5 s (Zeek's tcp_close_delay), 1,000,000 conns. */
+void sf_analyzer_config_default(struct sf_analyzer_config *cfg);
+
+/* Totals for the summary: every frame is counted in exactly one bucket. */
+struct sf_totals {
+    uint64_t frames;
+    uint64_t tcp;
+    uint64_t filtered;
+    uint64_t skipped[SF_SKIP_COUNT];
+    uint64_t truncated;        /* frames cut by snaplen (any bucket) */
+    uint64_t bytes;            /* captured bytes read */
+    uint64_t conns;
+    uint64_t conns_open_max;
+    int64_t first_ts, last_ts;
+};
+
+struct sf_analyzer;
+struct sf_frag_stats;
+
+/* cfg NULL means the defaults.  NULL on allocation failure. */
+struct sf_analyzer *sf_analyzer_new(const struct sf_analyzer_config *cfg, const struct sf_sink *sink);
+
+/* Analyses one frame; frame_no is 1-based across all inputs. */
+void sf_analyzer_frame(struct sf_analyzer *a, const struct sf_frame *f, uint64_t frame_no);
+
+/* Counts a frame that the BPF filter excluded (it is not analysed). */
+void sf_analyzer_filtered(struct sf_analyzer *a, const struct sf_frame *f, uint64_t frame_no);
+
+/* End of input: ends every open connection, in connection order. */
+void sf_analyzer_finish(struct sf_analyzer *a);
+
+const struct sf_totals *sf_analyzer_totals(const struct sf_analyzer *a);
+/* Fragment-reassembly counters (for the summary). */
+const struct sf_frag_stats *sf_analyzer_frag_stats(const struct sf_analyzer *a);
+uint32_t sf_analyzer_frag_pending(const struct sf_analyzer *a);
+
+void sf_analyzer_free(struct sf_analyzer *a);
+
+#endif

@@ -1,0 +1,155 @@
+/* conn.h - one TCP connection, as the tracker sees it through its lifecycle. */
+#ifndef SYNFIN_CONN_H
+#define SYNFIN_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synfin/packet.h"
+
+/* Directions are named from the client (the SYN sender, or the guess). */
+enum sf_dir { SF_C2S = 0, SF_S2C = 1 };
+
+enum sf_phase { SF_PHASE_CONNECT = 0, SF_PHASE_DATA, SF_PHASE_CLOSE, SF_PHASE_COUNT };
+
+/* The role of one packet in its connection's life; docs/roles.md explains each. */
+enum sf_role {
+    SF_ROLE_SYN = 0,
+    SF_ROLE_SYN_RETRANS,
+    SF_ROLE_SYN_ACK,
+    SF_ROLE_SYN_ACK_RETRANS,
+    SF_ROLE_HANDSHAKE_ACK,
+    SF_ROLE_DATA,
+    SF_ROLE_ACK,
+    SF_ROLE_WINDOW_UPDATE,
+    SF_ROLE_KEEP_ALIVE,
+    SF_ROLE_FIN_ACTIVE,
+    SF_ROLE_FIN_PASSIVE,
+    SF_ROLE_FIN_RETRANS,
+    SF_ROLE_ACK_OF_FIN,
+    SF_ROLE_LAST_ACK,
+    SF_ROLE_RST_REFUSED,
+    SF_ROLE_RST_ABORT,
+    SF_ROLE_COUNT
+};
+
+/* How a connection ended, or why it did not. */
+enum sf_close_kind {
+    SF_CLOSE_OPEN = 0,        /* still open at the end of the capture */
+    SF_CLOSE_FOUR_WAY,        /* FIN, ACK, FIN, ACK */
+    SF_CLOSE_THREE_WAY,       /* FIN, FIN+ACK, ACK */
+    SF_CLOSE_SIMULTANEOUS,    /* both FINs sent before either was seen */
+    SF_CLOSE_HALF_CLOSE,      /* data kept flowing after the first FIN */
+    SF_CLOSE_ONE_FIN,         /* one side sent FIN, the other never did */
+    SF_CLOSE_RST_ABORT,       /* a RST ended it */
+    SF_CLOSE_REFUSED,         /* RST in answer to the SYN */
+    SF_CLOSE_UNANSWERED_SYN,  /* SYNs and nothing back */
+    SF_CLOSE_COUNT
+};
+
+/* Why the tracker let go of the connection (when its record was written). */
+enum sf_end_reason {
+    SF_END_CLOSED = 0,        /* closed, and quiet for the close linger */
+    SF_END_IDLE,              /* no packet for the idle timeout */
+    SF_END_PORT_REUSE,        /* a new connection took the same addresses and ports */
+    SF_END_INPUT,             /* end of the input */
+    SF_END_EVICTED,           /* the connection table was full */
+};
+
+const char *sf_phase_name(enum sf_phase p);
+const char *sf_role_name(enum sf_role r);           /* JSON value, e.g. "syn_ack" */
+const char *sf_role_words(enum sf_role r);          /* plain words, e.g. "SYN+ACK" */
+const char *sf_close_kind_name(enum sf_close_kind k);
+const char *sf_close_kind_words(enum sf_close_kind k);
+const char *sf_end_reason_name(enum sf_end_reason r);
+
+/* TCP options one side announced in its SYN (or SYN+ACK). */
+struct sf_syn_opts {
+    bool seen;            /* a SYN from this side was captured */
+    bool has_mss, has_wscale, sack_perm, has_ts;
+    uint16_t mss;
+    uint8_t wscale;
+    uint16_t win;         /* window in the SYN (never scaled) */
+};
+
+/* State and counters of one direction (sender = that side). */
+struct sf_half {
+    /* Wireshark's relative-numbering base (tcp.seq = raw - base). */
+    bool base_set;
+    uint32_t base_seq;
+
+    bool next_valid;
+    uint32_t next_seq;        /* raw: highest seq + len (+1 for SYN/FIN) sent */
+    bool ack_valid;
+    uint32_t last_ack;        /* raw: last ACK value sent */
+    uint16_t last_win;
+    bool win_valid;
+
+    uint32_t syn_count;       /* SYN (or SYN+ACK) segments sent */
+    uint32_t syn_seq;
+    uint64_t syn_frame;
+    int64_t syn_ts;
+
+    bool fin_seen;
+    uint32_t fin_seq;         /* raw seq of the FIN flag itself */
+    uint32_t fin_count;
+    uint64_t fin_frame;
+    bool fin_acked;           /* the peer acknowledged this side's FIN */
+    uint64_t fin_ack_frame;
+
+    bool rst_seen;
+    uint64_t rst_frame;
+
+    struct sf_syn_opts opts;
+
+    /* Counters. */
+    uint64_t packets;
+    uint64_t wire_bytes;      /* frame lengths on the wire */
+    uint64_t payload_bytes;   /* TCP payload, retransmissions included */
+    uint64_t data_segments;
+    uint32_t max_segment;     /* largest TCP payload */
+    uint32_t max_frame;       /* largest frame on the wire */
+    uint32_t ip_fragmented;   /* segments that came in several IP fragments */
+    uint64_t data_after_peer_fin; /* payload bytes sent after the peer's FIN */
+};
+
+struct sf_conn {
+    uint64_t id;                   /* = Wireshark's tcp.stream */
+    struct sf_addr addr[2];        /* [SF_C2S] = client, [SF_S2C] = server */
+    uint16_t port[2];
+    bool client_guess;             /* no SYN seen: client chosen by heuristic */
+    const char *guess_reason;      /* why, when client_guess */
+    bool reused_ports;             /* a new connection on an earlier one's ports */
+
+    struct sf_half half[2];        /* indexed by sender: [SF_C2S] = client's */
+
+    uint64_t first_frame, last_frame;
+    int64_t first_ts, last_ts;
+    uint64_t packets;
+
+    enum sf_phase phase;           /* phase of the last packet */
+    bool started_before_capture;   /* first packet was not a SYN */
+
+    /* Handshake. */
+    uint64_t hs_ack_frame;         /* client's ACK completing the 3-way handshake */
+    int64_t irtt_ns;               /* -1 when unknown */
+    int64_t last_syn_ts;           /* most recent SYN (no ACK) */
+
+    /* Close. */
+    int first_closer;              /* SF_C2S/SF_S2C of the first FIN or RST, -1 none */
+    enum sf_phase rst_phase;       /* phase in which the first RST came */
+    int rst_by;                    /* -1 none */
+    uint64_t last_ack_frame;       /* ACK of the second FIN */
+    bool fin_crossed;              /* second FIN did not acknowledge the first */
+    enum sf_close_kind close_kind; /* filled when the record is written */
+    enum sf_end_reason end_reason;
+
+    /* Tracker bookkeeping (not for outputs). */
+    bool closed;                   /* FINs both ways acknowledged, or RST */
+    bool emitted;
+    struct sf_conn *hnext;         /* hash chain */
+    struct sf_conn *lprev, *lnext; /* activity list */
+    uint8_t list_id;
+};
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# deps.sh - installs the Debian packages a make target needs, only when missing.
+#   scripts/deps.sh build   compiler, libpcap, zlib, brotli
+#   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3
+#   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
+set -euo pipefail
+
+want=()
+need_cmd() { command -v "$1" >/dev/null 2>&1 || want+=("$2"); }
+need_hdr() { [ -e "$1" ] || want+=("$2"); }
+
+need_cmd cc gcc
+need_cmd make make
+need_hdr /usr/include/pcap/pcap.h libpcap-dev
+need_hdr /usr/include/zlib.h zlib1g-dev
+need_hdr /usr/include/brotli/decode.h libbrotli-dev
+
+case "${1:-build}" in
+build) ;;
+test)
+    need_hdr /usr/include/cmocka.h libcmocka-dev
+    need_cmd clang clang
+    need_cmd tshark tshark
+    need_cmd tcpdump tcpdump
+    need_cmd python3 python3
+    need_cmd mergecap wireshark-common
+    # ASan/UBSan/libFuzzer runtimes for clang 14 live in this package on Debian 12.
+    if command -v clang >/dev/null 2>&1 && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
+        want+=(libclang-rt-14-dev)
+    fi
+    ;;
+bench)
+    need_cmd tshark tshark
+    need_cmd tcpdump tcpdump
+    need_cmd tcptrace tcptrace
+    need_cmd nginx nginx-light
+    need_cmd curl curl
+    need_cmd wrk wrk
+    need_cmd ip iproute2
+    [ -x /usr/bin/time ] || want+=(time)
+    ;;
+*) echo "deps.sh: unknown target '$1' (build, test, bench)" >&2; exit 2 ;;
+esac
+
+[ ${#want[@]} -eq 0 ] && exit 0
+# Deduplicate while keeping order.
+mapfile -t want < <(printf '%s\n' "${want[@]}" | awk '!seen[$0]++')
+echo "synfin: installing missing Debian packages: ${want[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=sudo
+    else
+        echo "synfin: not root and no sudo: please install ${want[*]} (apt-get install ${want[*]})" >&2
+        exit 1
+    fi
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -q --no-install-recommends "${want[@]}" >/tmp/synfin-apt.log 2>&1; then
+    $SUDO apt-get update -q >>/tmp/synfin-apt.log 2>&1 || true
+    if ! $SUDO apt-get install -y -q --no-install-recommends "${want[@]}" >>/tmp/synfin-apt.log 2>&1; then
+        echo "synfin: apt-get install failed; see /tmp/synfin-apt.log" >&2
+        tail -5 /tmp/synfin-apt.log >&2
+        exit 1
+    fi
+fi

@@ -1,0 +1,461 @@
+/* main.c - the synfin command line: options, inputs, BPF filter and the choice of output. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "synfin/analyzer.h"
+#include "synfin/source.h"
+#include "out/out.h"
+
+#define SYNFIN_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: synfin [options] -r FILE [-r FILE ...] [BPF expression]\n"
+    "\n"
+    "Shows the life of every TCP connection in a capture, from the SYN to the last FIN.\n"
+    "\n"
+    "input:\n"
+    "  -r FILE             read a pcap or pcapng file ('-' = standard input); repeat to merge\n"
+    "                      several files by timestamp\n"
+    "  -c N                stop after N frames\n"
+    "  BPF expression      tcpdump filter syntax, e.g. 'tcp port 80' (frames it rejects are\n"
+    "                      counted as filtered)\n"
+    "output:\n"
+    "  -F FORMAT           text (default): per connection, packets grouped by phase\n"
+    "                      summary: one line per connection\n"
+    "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
+    "  -o FILE             write the output to FILE instead of standard output\n"
+    "  --conn N[,N...]     only these connections (numbers as Wireshark's tcp.stream)\n"
+    "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
+    "tracking:\n"
+    "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
+    "                      packet (default 600, 0 = never)\n"
+    "  --close-linger S    keep a closed connection S seconds for late packets (default 5)\n"
+    "  --max-conns N       connections tracked at once (default 1000000)\n"
+    "other:\n"
+    "  -h, --help          this help\n"
+    "  -V, --version       version\n"
+    "\n"
+    "Every frame is accounted for at the end: TCP analysed, skipped with a reason, or filtered.\n";
+
+enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS };
+
+struct cli {
+    const char **inputs;
+    size_t ninputs;
+    uint64_t max_frames;
+    const char *format;
+    const char *outpath;
+    uint64_t *conns;
+    size_t nconns;
+    int color;                /* -1 auto, 0 never, 1 always */
+    char *filter;
+    struct sf_analyzer_config cfg;
+};
+
+/* One compiled filter per link type: pcapng files mix them. */
+struct bpf_cache {
+    uint32_t linktype[16];
+    struct bpf_program prog[16];
+    int state[16];            /* 1 compiled, -1 failed */
+    int n;
+    uint8_t scratch[SF_MAX_RECORD_CAPLEN];
+};
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_secs(const char *s, int64_t *ns)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || v < 0 || v > 1e9)
+        return -1;
+    *ns = (int64_t)(v * 1e9);
+    return 0;
+}
+
+static int parse_conns(struct cli *cli, const char *s)
+{
+    char buf[64];
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        uint64_t v;
+        uint64_t *grown;
+        if (n == 0 || n >= sizeof(buf))
+            return -1;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        if (parse_u64(buf, &v) != 0)
+            return -1;
+        grown = realloc(cli->conns, (cli->nconns + 1) * sizeof(*grown));
+        if (!grown)
+            return -1;
+        cli->conns = grown;
+        cli->conns[cli->nconns++] = v;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return 0;
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "conn", required_argument, NULL, OPT_CONN },
+        { "color", optional_argument, NULL, OPT_COLOR },
+        { "colour", optional_argument, NULL, OPT_COLOR },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "close-linger", required_argument, NULL, OPT_LINGER },
+        { "max-conns", required_argument, NULL, OPT_MAXCONNS },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+    size_t flen = 0;
+
+    cli->format = "text";
+    cli->color = -1;
+    sf_analyzer_config_default(&cli->cfg);
+    while ((ch = getopt_long(argc, argv, "r:c:F:o:hV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': {
+            const char **grown = realloc(cli->inputs, (cli->ninputs + 1) * sizeof(*grown));
+            if (!grown)
+                return -1;
+            cli->inputs = grown;
+            cli->inputs[cli->ninputs++] = optarg;
+            break;
+        }
+        case 'c':
+            if (parse_u64(optarg, &cli->max_frames) != 0 || cli->max_frames == 0) {
+                fprintf(stderr, "synfin: -c wants a positive number, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'F':
+            if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl)\n", optarg);
+                return -1;
+            }
+            cli->format = optarg;
+            break;
+        case 'o':
+            cli->outpath = optarg;
+            break;
+        case OPT_CONN:
+            if (parse_conns(cli, optarg) != 0) {
+                fprintf(stderr, "synfin: --conn wants numbers separated by commas, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_COLOR:
+            if (!optarg || strcmp(optarg, "always") == 0)
+                cli->color = 1;
+            else if (strcmp(optarg, "never") == 0)
+                cli->color = 0;
+            else if (strcmp(optarg, "auto") == 0)
+                cli->color = -1;
+            else {
+                fprintf(stderr, "synfin: --color wants auto, always or never\n");
+                return -1;
+            }
+            break;
+        case OPT_IDLE:
+            if (parse_secs(optarg, &cli->cfg.idle_timeout_ns) != 0) {
+                fprintf(stderr, "synfin: --idle-timeout wants seconds, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_LINGER:
+            if (parse_secs(optarg, &cli->cfg.close_linger_ns) != 0) {
+                fprintf(stderr, "synfin: --close-linger wants seconds, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_MAXCONNS: {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v == 0 || v > UINT32_MAX) {
+                fprintf(stderr, "synfin: --max-conns wants a positive number\n");
+                return -1;
+            }
+            cli->cfg.max_conns = (uint32_t)v;
+            break;
+        }
+        case 'h':
+            fputs(usage_text, stdout);
+            return 1;
+        case 'V':
+            printf("synfin %s (%s)\n", SYNFIN_VERSION, pcap_lib_version());
+            return 1;
+        default:
+            fputs("Try 'synfin --help'.\n", stderr);
+            return -1;
+        }
+    }
+    /* The rest of the command line is a BPF expression, as in tcpdump. */
+    for (int i = optind; i < argc; i++)
+        flen += strlen(argv[i]) + 1;
+    if (flen) {
+        size_t at = 0;
+        cli->filter = calloc(1, flen + 1);
+        if (!cli->filter)
+            return -1;
+        for (int i = optind; i < argc; i++) {
+            size_t n = strlen(argv[i]);
+            if (i > optind)
+                cli->filter[at++] = ' ';
+            memcpy(cli->filter + at, argv[i], n);
+            at += n;
+        }
+    }
+    if (cli->ninputs == 0) {
+        fprintf(stderr, "synfin: no input: give a capture with -r FILE (see --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* A pcap handle for compiling a filter "as if reading a file of this link
+ * type", so that the code matches tcpdump -r: for the BSD loopback types
+ * libpcap then tests the address-family values every BSD writes (a dead
+ * handle would test this host's AF_INET6 only).  The caller closes it. */
+static pcap_t *filter_handle(uint32_t linktype, uint8_t hdr[24])
+{
+    uint32_t magic = 0xa1b2c3d4, snap = SF_MAX_RECORD_CAPLEN;
+    uint16_t major = 2, minor = 4;
+    char errbuf[PCAP_ERRBUF_SIZE];
+    FILE *fp;
+    pcap_t *p;
+
+    memset(hdr, 0, 24);
+    memcpy(hdr, &magic, 4);            /* host byte order: "not swapped" */
+    memcpy(hdr + 4, &major, 2);
+    memcpy(hdr + 6, &minor, 2);
+    memcpy(hdr + 16, &snap, 4);
+    memcpy(hdr + 20, &linktype, 4);
+    fp = fmemopen(hdr, 24, "rb");
+    if (!fp)
+        return pcap_open_dead((int)linktype, SF_MAX_RECORD_CAPLEN);
+    p = pcap_fopen_offline(fp, errbuf);
+    if (!p) {
+        fclose(fp);
+        return pcap_open_dead((int)linktype, SF_MAX_RECORD_CAPLEN);
+    }
+    return p;
+}
+
+/* Returns 1 to keep the frame, 0 to drop it.  A filter that does not
+ * compile for a link type is reported once and drops that link type. */
+static int bpf_match(struct bpf_cache *bc, const char *filter, const struct sf_frame *f)
+{
+    struct pcap_pkthdr hdr;
+    int i;
+
+    for (i = 0; i < bc->n; i++)
+        if (bc->linktype[i] == f->linktype)
+            break;
+    if (i == bc->n) {
+        uint8_t filehdr[24];
+        pcap_t *dead;
+        if (bc->n == 16)
+            return 0;
+        bc->linktype[i] = f->linktype;
+        bc->n++;
+        dead = filter_handle(f->linktype, filehdr);
+        if (!dead) {
+            bc->state[i] = -1;
+        } else if (pcap_compile(dead, &bc->prog[i], filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            fprintf(stderr, "synfin: filter '%s' does not apply to link type %u: %s "
+                            "(its frames are filtered out)\n",
+                    filter, f->linktype, pcap_geterr(dead));
+            bc->state[i] = -1;
+        } else {
+            bc->state[i] = 1;
+        }
+        if (dead)
+            pcap_close(dead);
+    }
+    if (bc->state[i] != 1)
+        return 0;
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.caplen = f->caplen;
+    hdr.len = f->wirelen;
+    if (f->linktype == 0 && f->caplen >= 4 && f->data[0] == 0 && f->data[3] != 0 &&
+        f->caplen <= sizeof(bc->scratch)) {
+        /* A BSD loopback header written by a big-endian host: libpcap
+         * would have swapped it while reading, so do the same. */
+        memcpy(bc->scratch, f->data, f->caplen);
+        for (int k = 0; k < 2; k++) {
+            uint8_t t = bc->scratch[k];
+            bc->scratch[k] = bc->scratch[3 - k];
+            bc->scratch[3 - k] = t;
+        }
+        return pcap_offline_filter(&bc->prog[i], &hdr, bc->scratch) != 0;
+    }
+    return pcap_offline_filter(&bc->prog[i], &hdr, f->data) != 0;
+}
+
+/* The analyzer's sink forwards to the chosen output. */
+static void sink_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    struct sf_output *o = ctx;
+    o->packet(o->ctx, p, v);
+}
+
+static void sink_conn_end(void *ctx, const struct sf_conn *c)
+{
+    struct sf_output *o = ctx;
+    o->conn_end(o->ctx, c);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    struct sf_out_opts oo;
+    struct sf_output out;
+    struct sf_sink sink;
+    struct sf_analyzer *an = NULL;
+    struct sf_source *src = NULL;
+    struct bpf_cache *bc = NULL;
+    struct sf_frame f;
+    struct sf_run_end end;
+    FILE *fout = stdout;
+    char err[600];
+    uint64_t frame_no = 0;
+    int rc = 0, r;
+
+    memset(&cli, 0, sizeof(cli));
+    r = parse_args(&cli, argc, argv);
+    if (r != 0) {
+        rc = r > 0 ? 0 : 2;   /* > 0: --help or --version answered */
+        goto done;
+    }
+
+    if (cli.filter) {
+        bc = calloc(1, sizeof(*bc));
+        if (!bc) {
+            fprintf(stderr, "synfin: out of memory\n");
+            rc = 1;
+            goto done;
+        }
+        /* Check the syntax once up front, so a typo is one clear error. */
+        pcap_t *dead = pcap_open_dead(1, SF_MAX_RECORD_CAPLEN);
+        struct bpf_program prog;
+        if (dead && pcap_compile(dead, &prog, cli.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            fprintf(stderr, "synfin: bad filter '%s': %s\n", cli.filter, pcap_geterr(dead));
+            pcap_close(dead);
+            rc = 2;
+            goto done;
+        }
+        if (dead) {
+            pcap_freecode(&prog);
+            pcap_close(dead);
+        }
+    }
+
+    src = sf_source_open(cli.inputs, cli.ninputs, err, sizeof(err));
+    if (!src) {
+        fprintf(stderr, "synfin: %s\n", err);
+        rc = 1;
+        goto done;
+    }
+    if (cli.outpath) {
+        fout = fopen(cli.outpath, "w");
+        if (!fout) {
+            fprintf(stderr, "synfin: cannot write %s: %s\n", cli.outpath, strerror(errno));
+            fout = stdout;
+            rc = 1;
+            goto done;
+        }
+    }
+
+    memset(&oo, 0, sizeof(oo));
+    oo.out = fout;
+    oo.conns = cli.conns;
+    oo.nconns = cli.nconns;
+    oo.max_conn_text = 4u << 20;
+    if (cli.color < 0)
+        oo.color = !cli.outpath && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    else
+        oo.color = cli.color == 1;
+    memset(&out, 0, sizeof(out));
+    if (strcmp(cli.format, "summary") == 0)
+        rc = sf_out_summary_new(&out, &oo);
+    else if (strcmp(cli.format, "jsonl") == 0)
+        rc = sf_out_jsonl_new(&out, &oo);
+    else
+        rc = sf_out_text_new(&out, &oo);
+    sink.ctx = &out;
+    sink.packet = sink_packet;
+    sink.conn_end = sink_conn_end;
+    if (rc == 0)
+        an = sf_analyzer_new(&cli.cfg, &sink);
+    if (rc != 0 || !an) {
+        fprintf(stderr, "synfin: out of memory\n");
+        if (rc == 0)
+            out.destroy(out.ctx);
+        rc = 1;
+        goto done;
+    }
+
+    while ((r = sf_source_next(src, &f)) == 1) {
+        frame_no++;
+        if (bc && !bpf_match(bc, cli.filter, &f))
+            sf_analyzer_filtered(an, &f, frame_no);
+        else
+            sf_analyzer_frame(an, &f, frame_no);
+        if (cli.max_frames && frame_no >= cli.max_frames)
+            break;
+    }
+    sf_analyzer_finish(an);
+
+    memset(&end, 0, sizeof(end));
+    end.totals = sf_analyzer_totals(an);
+    end.frag = sf_analyzer_frag_stats(an);
+    end.frag_pending = sf_analyzer_frag_pending(an);
+    end.read_error = sf_source_error(src);
+    end.reader_warnings = sf_source_warnings(src);
+    out.finish(out.ctx, &end);
+    if (end.read_error) {
+        fprintf(stderr, "synfin: warning: %s (the %llu frame(s) before it were analysed)\n",
+                end.read_error, (unsigned long long)frame_no);
+        rc = 1;
+    }
+    out.destroy(out.ctx);
+    if (fflush(fout) != 0 || ferror(fout)) {
+        fprintf(stderr, "synfin: error writing the output: %s\n", strerror(errno));
+        rc = 1;
+    }
+done:
+    if (fout != stdout)
+        fclose(fout);
+    sf_analyzer_free(an);
+    sf_source_close(src);
+    for (int i = 0; bc && i < bc->n; i++)
+        if (bc->state[i] == 1)
+            pcap_freecode(&bc->prog[i]);
+    free(bc);
+    free(cli.inputs);
+    free(cli.conns);
+    free(cli.filter);
+    return rc;
+}

@@ -1,0 +1,252 @@
+/* ip.c - IPv4 (RFC 791) and IPv6 (RFC 8200) headers, extension chains and fragments. */
+#include <string.h>
+
+#include "decode/decode.h"
+
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_ICMP_    1
+#define IPPROTO_TCP_     6
+#define IPPROTO_UDP_     17
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_AH_      51
+#define IPPROTO_ICMPV6_  58
+#define IPPROTO_NONE_    59
+#define IPPROTO_DSTOPTS_ 60
+#define IPPROTO_MH_      135
+
+struct sf_frag_table *sf__decoder_frag_mut(struct sf_decoder *d);
+
+/* Hands the transport bytes to the right decoder.  seg_len is what the IP
+ * layer declares; the cursor may hold less (snaplen). */
+static void decode_transport(uint8_t proto, struct sf_cur c, uint32_t seg_len, struct sf_packet *p)
+{
+    p->ip_proto = proto;
+    switch (proto) {
+    case IPPROTO_TCP_:
+        sf_decode_tcp(c, seg_len, p);
+        return;
+    case IPPROTO_UDP_:
+        p->skip = SF_SKIP_UDP;
+        return;
+    case IPPROTO_ICMP_:
+        p->skip = SF_SKIP_ICMP;
+        return;
+    case IPPROTO_ICMPV6_:
+        p->skip = SF_SKIP_ICMPV6;
+        return;
+    default:
+        p->skip = SF_SKIP_IP_PROTO;
+        return;
+    }
+}
+
+static void ipv6_chain(struct sf_decoder *d, uint8_t next, struct sf_cur body, uint32_t plen,
+                       int depth, struct sf_packet *p);
+
+/* Feeds one fragment; when it completes its datagram, decodes the
+ * transport from the reassembled bytes. */
+static void decode_fragment(struct sf_decoder *d, const struct sf_frag_key *key,
+                            uint32_t offset, bool more, struct sf_cur payload,
+                            uint32_t declared, int depth, struct sf_packet *p)
+{
+    struct sf_frag_done done;
+    enum sf_frag_result r;
+
+    if (sf_cur_left(&payload) < declared) {
+        /* A fragment cut by snaplen cannot be reassembled faithfully. */
+        p->truncated = true;
+        p->skip = SF_SKIP_FRAG_DROPPED;
+        return;
+    }
+    memset(&done, 0, sizeof(done));
+    r = sf_frag_add(sf__decoder_frag_mut(d), key, offset, more, payload.p, declared,
+                    p->ts_ns, p->frame, &done);
+    if (r == SF_FRAG_HELD) {
+        p->skip = SF_SKIP_IP_FRAGMENT;
+        return;
+    }
+    if (r != SF_FRAG_DONE) {
+        p->skip = SF_SKIP_FRAG_DROPPED;
+        return;
+    }
+    p->ip_reassembled = done.fragment_count > 1;
+    p->ip_frag_count = done.fragment_count;
+    p->ip_first_frag_frame = done.first_frame;
+    if (key->ip_version == 6) {
+        /* Headers after the fragment header travel inside the datagram. */
+        ipv6_chain(d, key->proto, sf_cur_make(done.data, done.len), done.len, depth, p);
+        return;
+    }
+    decode_transport(key->proto, sf_cur_make(done.data, done.len), done.len, p);
+}
+
+void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+{
+    size_t captured = sf_cur_left(&c);
+    uint8_t vihl, proto;
+    uint16_t total, frag;
+    uint32_t hlen, payload_len;
+    struct sf_cur body;
+    bool cut;
+
+    p->ip_version = 4;
+    if (captured < 20) {
+        p->skip = SF_SKIP_TRUNC_IP;
+        return;
+    }
+    vihl = sf_cur_u8(&c);
+    if (vihl >> 4 != 4) {
+        p->skip = SF_SKIP_BAD_IP;
+        return;
+    }
+    hlen = (uint32_t)(vihl & 0x0f) * 4;
+    sf_cur_skip(&c, 1);            /* DSCP/ECN */
+    total = sf_cur_be16(&c);
+    p->ip_id = sf_cur_be16(&c);
+    frag = sf_cur_be16(&c);
+    p->ttl = sf_cur_u8(&c);
+    proto = sf_cur_u8(&c);
+    sf_cur_skip(&c, 2);            /* checksum: not checked, as tshark by default */
+    p->src.family = p->dst.family = 4;
+    sf_cur_copy(&c, p->src.a, 4);
+    sf_cur_copy(&c, p->dst.a, 4);
+    if (hlen < 20) {
+        p->skip = SF_SKIP_BAD_IP;
+        return;
+    }
+    /* Total length 0 is what TSO leaves in captures taken on the sender:
+     * take the captured length then (Zeek does the same). */
+    if (total == 0)
+        total = (uint16_t)(captured > 65535 ? 65535 : captured);
+    if (total < hlen) {
+        p->skip = SF_SKIP_BAD_IP;
+        return;
+    }
+    if (captured < hlen) {
+        p->skip = SF_SKIP_TRUNC_IP;
+        return;
+    }
+    sf_cur_skip(&c, hlen - 20);    /* options (RFC 791 3.1) */
+    payload_len = total - hlen;
+    if (captured < total)
+        p->truncated = true;
+    body = sf_cur_take(&c, payload_len, &cut);
+    if ((frag & 0x2000) || (frag & 0x1fff)) {
+        struct sf_frag_key key;
+        memset(&key, 0, sizeof(key));
+        key.ip_version = 4;
+        key.proto = proto;
+        memcpy(key.src, p->src.a, 4);
+        memcpy(key.dst, p->dst.a, 4);
+        key.id = p->ip_id;
+        p->ip_proto = proto;
+        decode_fragment(d, &key, (uint32_t)(frag & 0x1fff) * 8, (frag & 0x2000) != 0,
+                        body, payload_len, 0, p);
+        return;
+    }
+    decode_transport(proto, body, payload_len, p);
+}
+
+/* Walks the IPv6 extension header chain (RFC 8200 section 4) up to the
+ * transport.  `depth` counts headers across fragment reassembly too, so a
+ * datagram that nests fragment headers cannot recurse without bound. */
+static void ipv6_chain(struct sf_decoder *d, uint8_t next, struct sf_cur body, uint32_t plen,
+                       int depth, struct sf_packet *p)
+{
+    for (; depth < SF_MAX_LAYERS; depth++) {
+        uint8_t hdr_next, hdr_len8;
+        uint32_t ext_len;
+        switch (next) {
+        case IPPROTO_FRAGMENT_: {
+            uint16_t offm;
+            struct sf_frag_key key;
+            hdr_next = sf_cur_u8(&body);
+            sf_cur_skip(&body, 1);
+            offm = sf_cur_be16(&body);
+            memset(&key, 0, sizeof(key));
+            key.id = sf_cur_be32(&body);
+            if (body.err || plen < 8) {
+                p->skip = p->truncated ? SF_SKIP_TRUNC_IP : SF_SKIP_BAD_IP;
+                return;
+            }
+            plen -= 8;
+            key.ip_version = 6;
+            key.proto = hdr_next;
+            memcpy(key.src, p->src.a, 16);
+            memcpy(key.dst, p->dst.a, 16);
+            p->ip_proto = hdr_next;
+            decode_fragment(d, &key, (uint32_t)(offm & 0xfff8), (offm & 1) != 0, body, plen,
+                            depth + 1, p);
+            return;
+        }
+        case IPPROTO_HOPOPTS_:
+        case IPPROTO_ROUTING_:
+        case IPPROTO_DSTOPTS_:
+        case IPPROTO_MH_:
+        case IPPROTO_AH_:
+            hdr_next = sf_cur_u8(&body);
+            hdr_len8 = sf_cur_u8(&body);
+            if (body.err) {
+                p->skip = p->truncated ? SF_SKIP_TRUNC_IP : SF_SKIP_BAD_IP;
+                return;
+            }
+            ext_len = next == IPPROTO_AH_ ? ((uint32_t)hdr_len8 + 2) * 4
+                                          : ((uint32_t)hdr_len8 + 1) * 8;
+            if (ext_len > plen) {
+                p->skip = SF_SKIP_BAD_IP;
+                return;
+            }
+            sf_cur_skip(&body, ext_len - 2);
+            if (body.err) {
+                p->skip = SF_SKIP_TRUNC_IP;
+                return;
+            }
+            plen -= ext_len;
+            next = hdr_next;
+            continue;
+        case IPPROTO_NONE_:
+            p->ip_proto = next;
+            p->skip = SF_SKIP_IP_PROTO;
+            return;
+        default:
+            decode_transport(next, body, plen, p);
+            return;
+        }
+    }
+    p->skip = SF_SKIP_BAD_IP;
+}
+
+void sf_decode_ipv6(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+{
+    size_t captured = sf_cur_left(&c);
+    uint32_t plen;
+    uint8_t next;
+    struct sf_cur body;
+    bool cut;
+
+    p->ip_version = 6;
+    if (captured < 40) {
+        p->skip = SF_SKIP_TRUNC_IP;
+        return;
+    }
+    if (c.p[0] >> 4 != 6) {
+        p->skip = SF_SKIP_BAD_IP;
+        return;
+    }
+    sf_cur_skip(&c, 4);
+    plen = sf_cur_be16(&c);
+    next = sf_cur_u8(&c);
+    p->ttl = sf_cur_u8(&c);
+    p->src.family = p->dst.family = 6;
+    sf_cur_copy(&c, p->src.a, 16);
+    sf_cur_copy(&c, p->dst.a, 16);
+    /* Payload length 0 means a jumbogram or TSO: use what was captured. */
+    if (plen == 0)
+        plen = (uint32_t)(captured - 40);
+    if (captured - 40 < plen)
+        p->truncated = true;
+    body = sf_cur_take(&c, plen, &cut);
+
+    ipv6_chain(d, next, body, plen, 0, p);
+}

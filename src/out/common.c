@@ -1,0 +1,297 @@
+/* common.c - formatting shared by the output formats: flags, endpoints, connection facts, totals. */
+#include <string.h>
+
+#include "out/out.h"
+
+bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn)
+{
+    if (!opts->conns)
+        return true;
+    for (size_t i = 0; i < opts->nconns; i++)
+        if (opts->conns[i] == conn)
+            return true;
+    return false;
+}
+
+void sf_out_flags_words(struct sf_buf *b, uint16_t flags)
+{
+    static const struct { uint16_t bit; const char *name; } order[] = {
+        { SF_TH_FIN, "FIN" }, { SF_TH_SYN, "SYN" }, { SF_TH_RST, "RST" }, { SF_TH_PSH, "PSH" },
+        { SF_TH_ACK, "ACK" }, { SF_TH_URG, "URG" }, { SF_TH_ECE, "ECE" }, { SF_TH_CWR, "CWR" },
+        { SF_TH_AE, "AE" },
+    };
+    bool first = true;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(flags & order[i].bit))
+            continue;
+        if (!first)
+            sf_buf_puts(b, ", ");
+        sf_buf_puts(b, order[i].name);
+        first = false;
+    }
+    if (first)
+        sf_buf_puts(b, "<none>");
+}
+
+void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port)
+{
+    if (a->family == 6) {
+        sf_buf_putc(b, '[');
+        sf_buf_addr(b, a->a, 6);
+        sf_buf_putc(b, ']');
+    } else {
+        sf_buf_addr(b, a->a, 4);
+    }
+    sf_buf_putc(b, ':');
+    sf_buf_u64(b, port);
+}
+
+/* 20853 -> "20,853": byte counts are read by people here. */
+static void put_count(struct sf_buf *b, uint64_t v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, tmp[i]);
+    }
+}
+
+static void put_ms(struct sf_buf *b, int64_t ns)
+{
+    sf_buf_secs(b, ns * 1000, 3);  /* ns/1e6 ms, printed by the seconds writer */
+    sf_buf_puts(b, " ms");
+}
+
+static void put_opts(struct sf_buf *b, const struct sf_syn_opts *o)
+{
+    bool any = false;
+    if (o->has_mss) {
+        sf_buf_printf(b, "MSS %u", o->mss);
+        any = true;
+    }
+    if (o->has_wscale) {
+        sf_buf_printf(b, "%swindow scale %u", any ? ", " : "", o->wscale);
+        any = true;
+    }
+    if (o->sack_perm) {
+        sf_buf_printf(b, "%sSACK", any ? ", " : "");
+        any = true;
+    }
+    if (o->has_ts) {
+        sf_buf_printf(b, "%stimestamps", any ? ", " : "");
+        any = true;
+    }
+    if (!any)
+        sf_buf_puts(b, "no options");
+}
+
+int sf_out_close_frames(const struct sf_conn *c, uint64_t f[6])
+{
+    int n = 0;
+    int first = c->first_closer == SF_S2C ? SF_S2C : SF_C2S;
+    const struct sf_half *a = &c->half[first], *o = &c->half[!first];
+
+    switch (c->close_kind) {
+    case SF_CLOSE_FOUR_WAY:
+    case SF_CLOSE_THREE_WAY:
+    case SF_CLOSE_SIMULTANEOUS:
+    case SF_CLOSE_HALF_CLOSE:
+        f[n++] = a->fin_frame;
+        if (a->fin_acked && a->fin_ack_frame != o->fin_frame)
+            f[n++] = a->fin_ack_frame;
+        f[n++] = o->fin_frame;
+        if (o->fin_acked)
+            f[n++] = o->fin_ack_frame;
+        break;
+    case SF_CLOSE_ONE_FIN:
+        f[n++] = a->fin_frame;
+        if (a->fin_acked)
+            f[n++] = a->fin_ack_frame;
+        break;
+    case SF_CLOSE_RST_ABORT:
+        f[n++] = c->half[c->rst_by == SF_S2C ? SF_S2C : SF_C2S].rst_frame;
+        break;
+    case SF_CLOSE_REFUSED:
+        f[n++] = c->half[SF_C2S].syn_frame;
+        f[n++] = c->half[SF_S2C].rst_frame;
+        break;
+    case SF_CLOSE_UNANSWERED_SYN:
+        f[n++] = c->half[SF_C2S].syn_frame;
+        break;
+    default:
+        break;
+    }
+    /* Frames are ascending in a capture; sort the few we have. */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && f[j - 1] > f[j]; j--) {
+            uint64_t t = f[j];
+            f[j] = f[j - 1];
+            f[j - 1] = t;
+        }
+    return n;
+}
+
+static const char *side(int dir)
+{
+    return dir == SF_S2C ? "server" : "client";
+}
+
+/* Explains what cut the bulk direction into segments: the MSS (TCP
+ * segmentation) or IP fragmentation, which are different things. */
+static void segmentation_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+{
+    int big = c->half[SF_S2C].payload_bytes >= c->half[SF_C2S].payload_bytes ? SF_S2C : SF_C2S;
+    const struct sf_half *h = &c->half[big];
+    const struct sf_syn_opts *rcv = &c->half[!big].opts;
+    uint32_t frag = c->half[0].ip_fragmented + c->half[1].ip_fragmented;
+
+    if (h->data_segments == 0)
+        return;
+    sf_buf_printf(b, "%s           largest %s segment %u bytes of payload, largest frame %u bytes on the wire",
+                  indent, side(big), h->max_segment, h->max_frame);
+    if (rcv->seen && rcv->has_mss) {
+        uint32_t limit = rcv->mss;
+        bool ts = c->half[0].opts.has_ts && c->half[1].opts.has_ts;
+        if (ts)
+            limit -= 12;
+        sf_buf_printf(b, "\n%s           the %s announced MSS %u", indent, side(!big), rcv->mss);
+        if (ts)
+            sf_buf_printf(b, "; with 12 bytes of TCP timestamps a full segment carries %u", limit);
+        if (h->max_segment == limit)
+            sf_buf_puts(b, ": the stream was cut into full MSS-sized segments");
+        else if (h->max_segment > limit)
+            sf_buf_puts(b, ": segments larger than the MSS mean the capture was taken on the sender "
+                           "before segmentation offload (TSO/GSO) cut them");
+        else
+            sf_buf_puts(b, ": no segment reached it (small writes, or a smaller path MTU)");
+    }
+    sf_buf_printf(b, "\n%s           ", indent);
+    if (frag)
+        sf_buf_printf(b, "IP fragmentation: %u segment(s) arrived in several IP fragments "
+                         "(reassembled); that is the IP layer splitting packets, not TCP segmentation",
+                      frag);
+    else
+        sf_buf_puts(b, "no IP fragmentation: the data was split by TCP segmentation (by MSS), "
+                       "each segment in its own IP packet");
+    sf_buf_putc(b, '\n');
+}
+
+void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+{
+    const struct sf_half *cl = &c->half[SF_C2S], *sv = &c->half[SF_S2C];
+    uint64_t frames[6];
+    int n;
+
+    /* Handshake. */
+    sf_buf_printf(b, "%shandshake: ", indent);
+    if (cl->syn_count == 0 && sv->syn_count == 0) {
+        sf_buf_puts(b, "not captured: the connection started before the capture");
+    } else {
+        if (cl->syn_count)
+            sf_buf_printf(b, "SYN #%llu", (unsigned long long)cl->syn_frame);
+        else
+            sf_buf_puts(b, "SYN not captured");
+        if (cl->syn_count > 1)
+            sf_buf_printf(b, " (sent %u times)", cl->syn_count);
+        if (sv->syn_count)
+            sf_buf_printf(b, ", SYN+ACK #%llu", (unsigned long long)sv->syn_frame);
+        else
+            sf_buf_puts(b, ", no SYN+ACK");
+        if (c->hs_ack_frame)
+            sf_buf_printf(b, ", ACK #%llu", (unsigned long long)c->hs_ack_frame);
+        if (c->irtt_ns >= 0) {
+            sf_buf_puts(b, "; iRTT ");
+            put_ms(b, c->irtt_ns);
+        }
+        if (cl->opts.seen) {
+            sf_buf_printf(b, "\n%s           client offered ", indent);
+            put_opts(b, &cl->opts);
+        }
+        if (sv->opts.seen) {
+            sf_buf_printf(b, "\n%s           server answered ", indent);
+            put_opts(b, &sv->opts);
+        }
+        if (cl->opts.seen && sv->opts.seen) {
+            sf_buf_printf(b, "\n%s           agreed: window scaling %s, SACK %s, timestamps %s", indent,
+                          cl->opts.has_wscale && sv->opts.has_wscale ? "on" : "off",
+                          cl->opts.sack_perm && sv->opts.sack_perm ? "on" : "off",
+                          cl->opts.has_ts && sv->opts.has_ts ? "on" : "off");
+        }
+    }
+    sf_buf_putc(b, '\n');
+
+    /* Data. */
+    sf_buf_printf(b, "%sdata:      client -> server ", indent);
+    put_count(b, cl->payload_bytes);
+    sf_buf_printf(b, " bytes in %llu segment(s); server -> client ", (unsigned long long)cl->data_segments);
+    put_count(b, sv->payload_bytes);
+    sf_buf_printf(b, " bytes in %llu segment(s)\n", (unsigned long long)sv->data_segments);
+    segmentation_facts(b, c, indent);
+
+    /* Close. */
+    sf_buf_printf(b, "%sclose:     %s", indent, sf_close_kind_words(c->close_kind));
+    if (c->close_kind == SF_CLOSE_RST_ABORT)
+        sf_buf_printf(b, " sent by the %s during the %s phase", side(c->rst_by),
+                      c->rst_phase == SF_PHASE_CLOSE ? "disconnect" : sf_phase_name(c->rst_phase));
+    else if (c->first_closer >= 0 && c->close_kind != SF_CLOSE_REFUSED)
+        sf_buf_printf(b, ", started by the %s", side(c->first_closer));
+    if (c->close_kind == SF_CLOSE_UNANSWERED_SYN && cl->syn_count > 1)
+        sf_buf_printf(b, " (%u retransmission(s))", cl->syn_count - 1);
+    n = sf_out_close_frames(c, frames);
+    if (n > 0) {
+        sf_buf_puts(b, ": frames ");
+        for (int i = 0; i < n; i++)
+            sf_buf_printf(b, "%s%llu", i ? ", " : "", (unsigned long long)frames[i]);
+    }
+    sf_buf_putc(b, '\n');
+    if (c->client_guess)
+        sf_buf_printf(b, "%snote:      no SYN seen, the client is a guess: %s\n", indent, c->guess_reason);
+    if (c->reused_ports)
+        sf_buf_printf(b, "%snote:      a new connection on the ports of an earlier one (port reuse)\n", indent);
+}
+
+void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end)
+{
+    const struct sf_totals *t = end->totals;
+    uint64_t skipped = 0;
+    bool first = true;
+
+    for (int i = 1; i < SF_SKIP_COUNT; i++)
+        skipped += t->skipped[i];
+    sf_buf_puts(b, "frames:      ");
+    put_count(b, t->frames);
+    sf_buf_puts(b, " read = ");
+    put_count(b, t->tcp);
+    sf_buf_puts(b, " TCP analysed + ");
+    put_count(b, skipped);
+    sf_buf_puts(b, " skipped + ");
+    put_count(b, t->filtered);
+    sf_buf_puts(b, " filtered out\n");
+    if (skipped) {
+        sf_buf_puts(b, "skipped:     ");
+        for (int i = 1; i < SF_SKIP_COUNT; i++) {
+            if (!t->skipped[i])
+                continue;
+            sf_buf_printf(b, "%s%s ", first ? "" : ", ", sf_skip_name((enum sf_skip)i));
+            put_count(b, t->skipped[i]);
+            first = false;
+        }
+        sf_buf_putc(b, '\n');
+    }
+    if (t->truncated)
+        sf_buf_printf(b, "truncated:   %llu frame(s) cut short by the snapshot length\n",
+                      (unsigned long long)t->truncated);
+    sf_buf_puts(b, "connections: ");
+    put_count(b, t->conns);
+    sf_buf_printf(b, " TCP (at most %llu tracked at once)\n", (unsigned long long)t->conns_open_max);
+    if (end->frag && end->frag->fragments)
+        sf_buf_printf(b, "ip frags:    %llu fragment(s), %llu datagram(s) reassembled, %u incomplete, "
+                         "%llu overlap(s), %llu conflicting\n",
+                      (unsigned long long)end->frag->fragments, (unsigned long long)end->frag->completed,
+                      end->frag_pending, (unsigned long long)end->frag->overlaps,
+                      (unsigned long long)end->frag->conflicts);
+    if (end->read_error)
+        sf_buf_printf(b, "read error:  %s (everything before it was analysed)\n", end->read_error);
+}

@@ -1,0 +1,340 @@
+/* jsonl.c - JSON lines, schema v1 (docs/jsonl.md): packet, conn and summary records. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/out.h"
+
+struct jsonl_out {
+    struct sf_out_opts opts;
+    struct sf_buf out;
+    bool have_first;
+    int64_t first_ts;
+};
+
+static void key(struct sf_buf *b, const char *k)
+{
+    sf_buf_putc(b, ',');
+    sf_buf_putc(b, '"');
+    sf_buf_puts(b, k);
+    sf_buf_puts(b, "\":");
+}
+
+static void kv_u64(struct sf_buf *b, const char *k, uint64_t v)
+{
+    key(b, k);
+    sf_buf_u64(b, v);
+}
+
+static void kv_str(struct sf_buf *b, const char *k, const char *v)
+{
+    key(b, k);
+    sf_buf_putc(b, '"');
+    sf_buf_puts(b, v);   /* our own identifiers: no escaping needed */
+    sf_buf_putc(b, '"');
+}
+
+static void kv_bool(struct sf_buf *b, const char *k, bool v)
+{
+    key(b, k);
+    sf_buf_puts(b, v ? "true" : "false");
+}
+
+static void kv_addr(struct sf_buf *b, const char *k, const struct sf_addr *a)
+{
+    key(b, k);
+    sf_buf_putc(b, '"');
+    sf_buf_addr(b, a->a, a->family);
+    sf_buf_putc(b, '"');
+}
+
+static void flags_array(struct sf_buf *b, uint16_t f)
+{
+    static const struct { uint16_t bit; const char *name; } order[] = {
+        { SF_TH_SYN, "\"SYN\"" }, { SF_TH_ACK, "\"ACK\"" }, { SF_TH_PSH, "\"PSH\"" },
+        { SF_TH_FIN, "\"FIN\"" }, { SF_TH_RST, "\"RST\"" }, { SF_TH_URG, "\"URG\"" },
+        { SF_TH_ECE, "\"ECE\"" }, { SF_TH_CWR, "\"CWR\"" }, { SF_TH_AE, "\"AE\"" },
+    };
+    bool first = true;
+    sf_buf_putc(b, '[');
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(f & order[i].bit))
+            continue;
+        if (!first)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, order[i].name);
+        first = false;
+    }
+    sf_buf_putc(b, ']');
+}
+
+static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    struct jsonl_out *j = ctx;
+    struct sf_buf *b = &j->out;
+
+    if (!j->have_first) {
+        j->have_first = true;
+        j->first_ts = p->ts_ns;
+    }
+    if (j->opts.conns && (!v || !sf_out_selected(&j->opts, v->conn->id)))
+        return;
+    sf_buf_puts(b, "{\"type\":\"packet\",\"frame\":");
+    sf_buf_u64(b, p->frame);
+    key(b, "time");
+    sf_buf_secs(b, p->ts_ns - j->first_ts, 9);
+    key(b, "ts");
+    sf_buf_secs(b, p->ts_ns, 9);
+    kv_u64(b, "caplen", p->caplen);
+    kv_u64(b, "wirelen", p->wirelen);
+    if (p->truncated)
+        kv_bool(b, "truncated", true);
+    if (!v) {
+        kv_str(b, "skip", sf_skip_name(p->skip));
+        sf_buf_puts(b, "}\n");
+        return;
+    }
+    kv_u64(b, "conn", v->conn->id);
+    kv_str(b, "dir", v->dir == SF_C2S ? "c2s" : "s2c");
+    kv_u64(b, "ip", p->ip_version);
+    kv_addr(b, "src", &p->src);
+    kv_u64(b, "sport", p->sport);
+    kv_addr(b, "dst", &p->dst);
+    kv_u64(b, "dport", p->dport);
+    key(b, "flags");
+    flags_array(b, p->flags);
+    kv_u64(b, "seq", v->rel_seq);
+    kv_u64(b, "ack", v->rel_ack);
+    kv_u64(b, "len", p->payload_len);
+    kv_u64(b, "nxtseq", v->rel_nxtseq);
+    kv_u64(b, "win", p->win);
+    kv_str(b, "phase", sf_phase_name(v->phase));
+    kv_str(b, "role", sf_role_name(v->role));
+    key(b, "analysis");
+    sf_buf_puts(b, "[]");
+    if (p->flags & SF_TH_SYN) {
+        key(b, "opts");
+        sf_buf_putc(b, '{');
+        sf_buf_puts(b, "\"mss\":");
+        if (p->opt.has_mss)
+            sf_buf_u64(b, p->opt.mss);
+        else
+            sf_buf_puts(b, "null");
+        sf_buf_puts(b, ",\"wscale\":");
+        if (p->opt.has_wscale)
+            sf_buf_u64(b, p->opt.wscale);
+        else
+            sf_buf_puts(b, "null");
+        kv_bool(b, "sack_perm", p->opt.sack_perm);
+        kv_bool(b, "ts", p->opt.has_ts);
+        sf_buf_putc(b, '}');
+    }
+    if (p->ip_reassembled) {
+        kv_u64(b, "ip_fragments", p->ip_frag_count);
+        kv_u64(b, "ip_first_fragment_frame", p->ip_first_frag_frame);
+    }
+    sf_buf_puts(b, "}\n");
+}
+
+static void syn_opts(struct sf_buf *b, const char *k, const struct sf_syn_opts *o)
+{
+    key(b, k);
+    if (!o->seen) {
+        sf_buf_puts(b, "null");
+        return;
+    }
+    sf_buf_puts(b, "{\"mss\":");
+    if (o->has_mss)
+        sf_buf_u64(b, o->mss);
+    else
+        sf_buf_puts(b, "null");
+    sf_buf_puts(b, ",\"wscale\":");
+    if (o->has_wscale)
+        sf_buf_u64(b, o->wscale);
+    else
+        sf_buf_puts(b, "null");
+    kv_bool(b, "sack_perm", o->sack_perm);
+    kv_bool(b, "ts", o->has_ts);
+    kv_u64(b, "win", o->win);
+    sf_buf_putc(b, '}');
+}
+
+static void half_data(struct sf_buf *b, const char *k, const struct sf_half *h)
+{
+    key(b, k);
+    sf_buf_puts(b, "{\"packets\":");
+    sf_buf_u64(b, h->packets);
+    kv_u64(b, "bytes", h->payload_bytes);
+    kv_u64(b, "wire_bytes", h->wire_bytes);
+    kv_u64(b, "segments", h->data_segments);
+    kv_u64(b, "max_segment", h->max_segment);
+    kv_u64(b, "max_frame", h->max_frame);
+    kv_u64(b, "ip_fragmented", h->ip_fragmented);
+    sf_buf_putc(b, '}');
+}
+
+static void frame_or_null(struct sf_buf *b, const char *k, uint64_t f)
+{
+    key(b, k);
+    if (f)
+        sf_buf_u64(b, f);
+    else
+        sf_buf_puts(b, "null");
+}
+
+static void conn_end(void *ctx, const struct sf_conn *c)
+{
+    struct jsonl_out *j = ctx;
+    struct sf_buf *b = &j->out;
+    const struct sf_half *cl = &c->half[SF_C2S], *sv = &c->half[SF_S2C];
+    uint64_t frames[6];
+    int n;
+
+    if (!sf_out_selected(&j->opts, c->id))
+        return;
+    sf_buf_puts(b, "{\"type\":\"conn\",\"conn\":");
+    sf_buf_u64(b, c->id);
+    kv_addr(b, "client", &c->addr[SF_C2S]);
+    kv_u64(b, "client_port", c->port[SF_C2S]);
+    kv_addr(b, "server", &c->addr[SF_S2C]);
+    kv_u64(b, "server_port", c->port[SF_S2C]);
+    kv_bool(b, "client_guess", c->client_guess);
+    if (c->client_guess) {
+        key(b, "guess_reason");
+        sf_buf_json_str(b, c->guess_reason, strlen(c->guess_reason));
+    }
+    kv_bool(b, "reused_ports", c->reused_ports);
+    kv_bool(b, "started_before_capture", c->started_before_capture);
+    kv_u64(b, "first_frame", c->first_frame);
+    kv_u64(b, "last_frame", c->last_frame);
+    key(b, "start");
+    sf_buf_secs(b, c->first_ts - j->first_ts, 9);
+    key(b, "duration");
+    sf_buf_secs(b, c->last_ts - c->first_ts, 9);
+    kv_u64(b, "packets", c->packets);
+
+    key(b, "handshake");
+    sf_buf_puts(b, "{\"complete\":");
+    sf_buf_puts(b, c->hs_ack_frame ? "true" : "false");
+    frame_or_null(b, "syn_frame", cl->syn_count ? cl->syn_frame : 0);
+    frame_or_null(b, "syn_ack_frame", sv->syn_count ? sv->syn_frame : 0);
+    frame_or_null(b, "ack_frame", c->hs_ack_frame);
+    kv_u64(b, "syn_retransmissions", cl->syn_count > 1 ? cl->syn_count - 1 : 0);
+    kv_u64(b, "syn_ack_retransmissions", sv->syn_count > 1 ? sv->syn_count - 1 : 0);
+    key(b, "irtt");
+    if (c->irtt_ns >= 0)
+        sf_buf_secs(b, c->irtt_ns, 9);
+    else
+        sf_buf_puts(b, "null");
+    syn_opts(b, "client", &cl->opts);
+    syn_opts(b, "server", &sv->opts);
+    if (cl->opts.seen && sv->opts.seen) {
+        key(b, "agreed");
+        sf_buf_puts(b, "{\"wscale\":");
+        sf_buf_puts(b, cl->opts.has_wscale && sv->opts.has_wscale ? "true" : "false");
+        kv_bool(b, "sack", cl->opts.sack_perm && sv->opts.sack_perm);
+        kv_bool(b, "ts", cl->opts.has_ts && sv->opts.has_ts);
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, '}');
+
+    key(b, "data");
+    sf_buf_puts(b, "{\"ip_fragmentation\":");
+    sf_buf_puts(b, cl->ip_fragmented + sv->ip_fragmented ? "true" : "false");
+    half_data(b, "c2s", cl);
+    half_data(b, "s2c", sv);
+    sf_buf_putc(b, '}');
+
+    key(b, "close");
+    sf_buf_puts(b, "{\"kind\":\"");
+    sf_buf_puts(b, sf_close_kind_name(c->close_kind));
+    sf_buf_putc(b, '"');
+    key(b, "by");
+    if (c->close_kind == SF_CLOSE_RST_ABORT)
+        sf_buf_puts(b, c->rst_by == SF_S2C ? "\"server\"" : "\"client\"");
+    else if (c->first_closer >= 0 && c->close_kind != SF_CLOSE_OPEN)
+        sf_buf_puts(b, c->first_closer == SF_S2C ? "\"server\"" : "\"client\"");
+    else
+        sf_buf_puts(b, "null");
+    if (c->rst_by >= 0)
+        kv_str(b, "rst_phase", sf_phase_name(c->rst_phase));
+    key(b, "frames");
+    sf_buf_putc(b, '[');
+    n = sf_out_close_frames(c, frames);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_u64(b, frames[i]);
+    }
+    sf_buf_putc(b, ']');
+    frame_or_null(b, "client_fin_frame", cl->fin_seen ? cl->fin_frame : 0);
+    frame_or_null(b, "server_fin_frame", sv->fin_seen ? sv->fin_frame : 0);
+    frame_or_null(b, "last_ack_frame", c->last_ack_frame);
+    frame_or_null(b, "client_rst_frame", cl->rst_seen ? cl->rst_frame : 0);
+    frame_or_null(b, "server_rst_frame", sv->rst_seen ? sv->rst_frame : 0);
+    sf_buf_putc(b, '}');
+    kv_str(b, "end_reason", sf_end_reason_name(c->end_reason));
+    sf_buf_puts(b, "}\n");
+}
+
+static void finish(void *ctx, const struct sf_run_end *end)
+{
+    struct jsonl_out *j = ctx;
+    struct sf_buf *b = &j->out;
+    const struct sf_totals *t = end->totals;
+    uint64_t skipped = 0;
+
+    for (int i = 1; i < SF_SKIP_COUNT; i++)
+        skipped += t->skipped[i];
+    sf_buf_puts(b, "{\"type\":\"summary\",\"frames\":");
+    sf_buf_u64(b, t->frames);
+    kv_u64(b, "tcp", t->tcp);
+    kv_u64(b, "skipped", skipped);
+    kv_u64(b, "filtered", t->filtered);
+    key(b, "skip_reasons");
+    sf_buf_putc(b, '{');
+    for (int i = 1, first = 1; i < SF_SKIP_COUNT; i++) {
+        if (!t->skipped[i])
+            continue;
+        if (!first)
+            sf_buf_putc(b, ',');
+        sf_buf_printf(b, "\"%s\":%llu", sf_skip_name((enum sf_skip)i),
+                      (unsigned long long)t->skipped[i]);
+        first = 0;
+    }
+    sf_buf_putc(b, '}');
+    kv_u64(b, "truncated", t->truncated);
+    kv_u64(b, "conns", t->conns);
+    kv_u64(b, "ip_fragments", end->frag ? end->frag->fragments : 0);
+    kv_u64(b, "ip_reassembled", end->frag ? end->frag->completed : 0);
+    kv_u64(b, "ip_incomplete", end->frag_pending);
+    key(b, "read_error");
+    if (end->read_error)
+        sf_buf_json_str(b, end->read_error, strlen(end->read_error));
+    else
+        sf_buf_puts(b, "null");
+    sf_buf_puts(b, "}\n");
+    sf_buf_flush(b);
+}
+
+static void destroy(void *ctx)
+{
+    struct jsonl_out *j = ctx;
+    sf_buf_flush(&j->out);
+    sf_buf_free(&j->out);
+    free(j);
+}
+
+int sf_out_jsonl_new(struct sf_output *o, const struct sf_out_opts *opts)
+{
+    struct jsonl_out *j = calloc(1, sizeof(*j));
+    if (!j)
+        return -1;
+    j->opts = *opts;
+    sf_buf_init(&j->out, opts->out, 0);
+    o->ctx = j;
+    o->packet = packet;
+    o->conn_end = conn_end;
+    o->finish = finish;
+    o->destroy = destroy;
+    return 0;
+}

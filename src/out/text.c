@@ -1,0 +1,250 @@
+/* text.c - the default view: per connection, every packet under its phase, then the facts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/out.h"
+#include "util/idmap.h"
+
+/* Per-connection lines are held until the connection ends, so they can be
+ * printed together; past max_conn_text bytes they are flushed early and the
+ * rest follows under a "continued" header (memory stays bounded). */
+struct conn_text {
+    struct sf_buf lines;
+    enum sf_phase phase;
+    bool any;
+    bool flushed_early;
+};
+
+struct text_out {
+    struct sf_out_opts opts;
+    struct sf_buf out;
+    struct sf_idmap conns;
+    bool have_first;
+    int64_t first_ts;
+};
+
+#define C_RESET "\033[0m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED "\033[31m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+
+static const char *phase_title(enum sf_phase p)
+{
+    switch (p) {
+    case SF_PHASE_CONNECT: return "connect (3-way handshake)";
+    case SF_PHASE_DATA: return "data";
+    default: return "disconnect";
+    }
+}
+
+static void conn_header(struct text_out *t, const struct sf_conn *c, bool continued)
+{
+    struct sf_buf *b = &t->out;
+    if (t->opts.color)
+        sf_buf_puts(b, C_BOLD);
+    sf_buf_printf(b, "Connection %llu%s: client ", (unsigned long long)c->id,
+                  continued ? " (continued)" : "");
+    sf_out_endpoint(b, &c->addr[SF_C2S], c->port[SF_C2S]);
+    sf_buf_puts(b, " -> server ");
+    sf_out_endpoint(b, &c->addr[SF_S2C], c->port[SF_S2C]);
+    if (c->client_guess)
+        sf_buf_puts(b, " (client guessed)");
+    if (t->opts.color)
+        sf_buf_puts(b, C_RESET);
+    sf_buf_putc(b, '\n');
+}
+
+static const char *role_color(enum sf_role r)
+{
+    switch (r) {
+    case SF_ROLE_SYN: case SF_ROLE_SYN_ACK: case SF_ROLE_HANDSHAKE_ACK:
+    case SF_ROLE_SYN_RETRANS: case SF_ROLE_SYN_ACK_RETRANS:
+        return C_GREEN;
+    case SF_ROLE_FIN_ACTIVE: case SF_ROLE_FIN_PASSIVE: case SF_ROLE_FIN_RETRANS:
+    case SF_ROLE_ACK_OF_FIN: case SF_ROLE_LAST_ACK:
+        return C_YELLOW;
+    case SF_ROLE_RST_REFUSED: case SF_ROLE_RST_ABORT:
+        return C_RED;
+    default:
+        return NULL;
+    }
+}
+
+/* The plain-words note after the numbers. */
+static void role_note(struct sf_buf *b, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    const char *who = v->dir == SF_C2S ? "client" : "server";
+    const char *peer = v->dir == SF_C2S ? "server" : "client";
+
+    switch (v->role) {
+    case SF_ROLE_SYN:
+        sf_buf_puts(b, "SYN: the client asks to open a connection");
+        break;
+    case SF_ROLE_SYN_RETRANS:
+        sf_buf_puts(b, "SYN retransmission: no answer yet, the client asks again");
+        break;
+    case SF_ROLE_SYN_ACK:
+        sf_buf_puts(b, "SYN+ACK: the server accepts and sends its own SYN");
+        break;
+    case SF_ROLE_SYN_ACK_RETRANS:
+        sf_buf_puts(b, "SYN+ACK retransmission");
+        break;
+    case SF_ROLE_HANDSHAKE_ACK:
+        sf_buf_puts(b, "handshake ACK: the 3-way handshake is complete");
+        break;
+    case SF_ROLE_DATA:
+        sf_buf_printf(b, "data: %u bytes %s -> %s", p->payload_len, who, peer);
+        break;
+    case SF_ROLE_ACK:
+        sf_buf_printf(b, "ACK: the %s has received everything before byte %u", who, v->rel_ack);
+        break;
+    case SF_ROLE_WINDOW_UPDATE:
+        sf_buf_printf(b, "window update: the %s now accepts %u more bytes (raw window)", who, p->win);
+        break;
+    case SF_ROLE_KEEP_ALIVE:
+        sf_buf_printf(b, "keep-alive: the %s checks that the %s is still there", who, peer);
+        break;
+    case SF_ROLE_FIN_ACTIVE:
+        sf_buf_printf(b, "FIN (active close): the %s has no more data to send", who);
+        break;
+    case SF_ROLE_FIN_PASSIVE:
+        sf_buf_printf(b, "FIN (passive close): the %s closes its side too", who);
+        break;
+    case SF_ROLE_FIN_RETRANS:
+        sf_buf_puts(b, "FIN retransmission");
+        break;
+    case SF_ROLE_ACK_OF_FIN:
+        sf_buf_printf(b, "ACK of FIN: the %s acknowledges the %s's FIN", who, peer);
+        break;
+    case SF_ROLE_LAST_ACK:
+        sf_buf_printf(b, "last ACK: the %s acknowledges the final FIN; the connection is closed", who);
+        break;
+    case SF_ROLE_RST_REFUSED:
+        sf_buf_puts(b, "RST: the server refuses the connection (nothing listens on that port)");
+        break;
+    case SF_ROLE_RST_ABORT:
+        sf_buf_printf(b, "RST: the %s aborts the connection", who);
+        break;
+    default:
+        sf_buf_puts(b, sf_role_words(v->role));
+        break;
+    }
+    if ((p->flags & (SF_TH_FIN | SF_TH_SYN)) && p->payload_len > 0)
+        sf_buf_printf(b, ", carrying %u bytes of data", p->payload_len);
+    if (p->ip_reassembled)
+        sf_buf_printf(b, " [came in %u IP fragments]", p->ip_frag_count);
+    if (p->truncated)
+        sf_buf_puts(b, " [truncated by snaplen]");
+}
+
+static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    struct text_out *t = ctx;
+    struct conn_text *ct;
+    struct sf_buf *b;
+    const char *col;
+
+    if (!t->have_first) {
+        t->have_first = true;
+        t->first_ts = p->ts_ns;
+    }
+    if (!v || !sf_out_selected(&t->opts, v->conn->id))
+        return;
+    ct = sf_idmap_get(&t->conns, v->conn->id);
+    if (!ct) {
+        ct = calloc(1, sizeof(*ct));
+        if (!ct || sf_idmap_put(&t->conns, v->conn->id, ct) != 0) {
+            free(ct);
+            return;
+        }
+        sf_buf_init(&ct->lines, NULL, 0);
+    }
+    b = &ct->lines;
+    if (!ct->any || ct->phase != v->phase) {
+        sf_buf_printf(b, "  %s%s%s\n", t->opts.color ? C_BOLD : "", phase_title(v->phase),
+                      t->opts.color ? C_RESET : "");
+        ct->phase = v->phase;
+        ct->any = true;
+    }
+    sf_buf_printf(b, "  %7llu  ", (unsigned long long)p->frame);
+    sf_buf_secs(b, p->ts_ns - t->first_ts, 6);
+    sf_buf_puts(b, v->dir == SF_C2S ? "  C->S  [" : "  C<-S  [");
+    sf_out_flags_words(b, p->flags);
+    sf_buf_printf(b, "] seq=%u ack=%u len=%u win=%u  ", v->rel_seq, v->rel_ack, p->payload_len, p->win);
+    col = t->opts.color ? role_color(v->role) : NULL;
+    if (col)
+        sf_buf_puts(b, col);
+    role_note(b, p, v);
+    if (col)
+        sf_buf_puts(b, C_RESET);
+    sf_buf_putc(b, '\n');
+
+    if (t->opts.max_conn_text && b->len > t->opts.max_conn_text) {
+        conn_header(t, v->conn, ct->flushed_early);
+        sf_buf_put(&t->out, b->data, b->len);
+        sf_buf_puts(&t->out, "  ... (continued when the connection ends)\n\n");
+        sf_buf_reset(b);
+        ct->flushed_early = true;
+        ct->any = false;
+    }
+}
+
+static void conn_end(void *ctx, const struct sf_conn *c)
+{
+    struct text_out *t = ctx;
+    struct conn_text *ct;
+
+    if (!sf_out_selected(&t->opts, c->id))
+        return;
+    ct = sf_idmap_del(&t->conns, c->id);
+    conn_header(t, c, ct && ct->flushed_early);
+    if (ct) {
+        sf_buf_put(&t->out, ct->lines.data, ct->lines.len);
+        sf_buf_free(&ct->lines);
+        free(ct);
+    }
+    sf_buf_puts(&t->out, "  summary\n");
+    sf_out_conn_facts(&t->out, c, "    ");
+    sf_buf_putc(&t->out, '\n');
+    sf_buf_flush(&t->out);
+}
+
+static void finish(void *ctx, const struct sf_run_end *end)
+{
+    struct text_out *t = ctx;
+    sf_out_totals_text(&t->out, end);
+    sf_buf_flush(&t->out);
+}
+
+static void destroy(void *ctx)
+{
+    struct text_out *t = ctx;
+    for (size_t i = 0; i < t->conns.cap; i++) {
+        struct conn_text *ct = t->conns.keys[i] ? t->conns.vals[i] : NULL;
+        if (ct) {
+            sf_buf_free(&ct->lines);
+            free(ct);
+        }
+    }
+    sf_idmap_free(&t->conns);
+    sf_buf_flush(&t->out);
+    sf_buf_free(&t->out);
+    free(t);
+}
+
+int sf_out_text_new(struct sf_output *o, const struct sf_out_opts *opts)
+{
+    struct text_out *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    t->opts = *opts;
+    sf_buf_init(&t->out, opts->out, 0);
+    o->ctx = t;
+    o->packet = packet;
+    o->conn_end = conn_end;
+    o->finish = finish;
+    o->destroy = destroy;
+    return 0;
+}

@@ -1,0 +1,198 @@
+/* buf.c - output buffer: amortised appends, flushes to a FILE, capped when it has none. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+void sf_buf_init(struct sf_buf *b, FILE *out, size_t max)
+{
+    memset(b, 0, sizeof(*b));
+    b->out = out;
+    b->max = max;
+}
+
+void sf_buf_free(struct sf_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void sf_buf_reset(struct sf_buf *b)
+{
+    b->len = 0;
+    b->overflow = false;
+}
+
+void sf_buf_flush(struct sf_buf *b)
+{
+    if (!b->out || b->len == 0)
+        return;
+    if (fwrite(b->data, 1, b->len, b->out) != b->len)
+        b->io_error = true;
+    b->len = 0;
+}
+
+/* Makes room for n more bytes; false when the ceiling or memory says no. */
+static bool reserve(struct sf_buf *b, size_t n)
+{
+    size_t want;
+    char *nd;
+
+    if (b->out && b->len + n > SF_BUF_FLUSH_AT && b->len > 0)
+        sf_buf_flush(b);
+    if (b->len + n <= b->cap)
+        return true;
+    if (b->max && b->len + n > b->max) {
+        b->overflow = true;
+        return false;
+    }
+    want = b->cap ? b->cap : 256;
+    while (want < b->len + n)
+        want *= 2;
+    if (b->max && want > b->max)
+        want = b->max;
+    nd = realloc(b->data, want);
+    if (!nd) {
+        b->overflow = true;
+        return false;
+    }
+    b->data = nd;
+    b->cap = want;
+    return true;
+}
+
+void sf_buf_put(struct sf_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+void sf_buf_puts(struct sf_buf *b, const char *s)
+{
+    sf_buf_put(b, s, strlen(s));
+}
+
+void sf_buf_putc(struct sf_buf *b, char c)
+{
+    if (b->len < b->cap && !(b->out && b->len >= SF_BUF_FLUSH_AT)) {
+        b->data[b->len++] = c;
+        return;
+    }
+    sf_buf_put(b, &c, 1);
+}
+
+void sf_buf_u64(struct sf_buf *b, uint64_t v)
+{
+    char tmp[24];
+    int i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sf_buf_put(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void sf_buf_i64(struct sf_buf *b, int64_t v)
+{
+    if (v < 0) {
+        sf_buf_putc(b, '-');
+        sf_buf_u64(b, (uint64_t)0 - (uint64_t)v);
+        return;
+    }
+    sf_buf_u64(b, (uint64_t)v);
+}
+
+void sf_buf_secs(struct sf_buf *b, int64_t ns, int decimals)
+{
+    char frac[10];
+    uint64_t u, sec, rest, div = 1;
+
+    if (decimals < 1)
+        decimals = 1;
+    if (decimals > 9)
+        decimals = 9;
+    if (ns < 0) {
+        sf_buf_putc(b, '-');
+        u = (uint64_t)0 - (uint64_t)ns;
+    } else {
+        u = (uint64_t)ns;
+    }
+    for (int i = decimals; i < 9; i++)
+        div *= 10;
+    u = (u + div / 2) / div;   /* round to the requested precision */
+    {
+        uint64_t unit = 1;
+        for (int i = 0; i < decimals; i++)
+            unit *= 10;
+        sec = u / unit;
+        rest = u % unit;
+    }
+    sf_buf_u64(b, sec);
+    sf_buf_putc(b, '.');
+    for (int i = decimals - 1; i >= 0; i--) {
+        frac[i] = (char)('0' + rest % 10);
+        rest /= 10;
+    }
+    sf_buf_put(b, frac, (size_t)decimals);
+}
+
+void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof(tmp)) {
+        sf_buf_put(b, tmp, (size_t)n);
+        return;
+    }
+    if (!reserve(b, (size_t)n + 1))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    sf_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            char e[2] = { '\\', (char)ch };
+            sf_buf_put(b, e, 2);
+        } else if (ch == '\n') {
+            sf_buf_put(b, "\\n", 2);
+        } else if (ch == '\r') {
+            sf_buf_put(b, "\\r", 2);
+        } else if (ch == '\t') {
+            sf_buf_put(b, "\\t", 2);
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+            sf_buf_put(b, e, 6);
+        } else {
+            sf_buf_putc(b, (char)ch);
+        }
+    }
+    sf_buf_putc(b, '"');
+}
+
+void sf_buf_addr(struct sf_buf *b, const uint8_t *a, int family)
+{
+    char tmp[INET6_ADDRSTRLEN];
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, tmp, sizeof(tmp)))
+        memcpy(tmp, "?", 2);
+    sf_buf_puts(b, tmp);
+}

@@ -1,0 +1,43 @@
+/* buf.h - growable output buffer with fast number, time and JSON-string writers. */
+#ifndef SYNFIN_BUF_H
+#define SYNFIN_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* When `out` is set the buffer flushes to it past `flush_at` bytes;
+ * otherwise it only accumulates (up to `max`, past which bytes are dropped
+ * and `overflow` is set: every buffer has a ceiling). */
+struct sf_buf {
+    char *data;
+    size_t len, cap;
+    size_t max;
+    FILE *out;
+    bool overflow;
+    bool io_error;
+};
+
+#define SF_BUF_FLUSH_AT (64u * 1024u)
+
+void sf_buf_init(struct sf_buf *b, FILE *out, size_t max);
+void sf_buf_free(struct sf_buf *b);
+void sf_buf_reset(struct sf_buf *b);
+void sf_buf_put(struct sf_buf *b, const char *s, size_t n);
+void sf_buf_puts(struct sf_buf *b, const char *s);
+void sf_buf_putc(struct sf_buf *b, char c);
+void sf_buf_u64(struct sf_buf *b, uint64_t v);
+void sf_buf_i64(struct sf_buf *b, int64_t v);
+/* ns as seconds with `decimals` (1..9) digits, e.g. 1.234567 */
+void sf_buf_secs(struct sf_buf *b, int64_t ns, int decimals);
+void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string, quoted, with every control byte and non-UTF-8-safe byte
+ * escaped (bytes >= 0x80 are written as \u00XX: output stays valid JSON
+ * whatever the capture holds). */
+void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n);
+void sf_buf_addr(struct sf_buf *b, const uint8_t *a, int family);
+/* Writes everything out (no-op without `out`). */
+void sf_buf_flush(struct sf_buf *b);
+
+#endif

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# run.sh - the whole suite (make check calls it after building both variants).
+#
+# Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
+# bundled captures, CLI behaviour, the tshark differential over every capture,
+# connection facts against tshark, and the corpus under ASan+UBSan.
+# Ends with one line "N passed, N failed".  The public corpus is read in place
+# from $SYNFIN_CORPUS (default ../shared/captures); when it is absent those
+# groups say so and are skipped, the rest still runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+SYNFIN=${SYNFIN:-build/synfin}
+ASAN_SYNFIN=${ASAN_SYNFIN:-build/asan/synfin}
+CORPUS=${SYNFIN_CORPUS:-../shared/captures}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+TMP=$(mktemp -d /tmp/synfin-check.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+failures=()
+
+ok() { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
+bad() { failed=$((failed + 1)); failures+=("$1"); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/        /' | head -40; }
+
+bundled=(captures/*.pcap captures/*.pcapng)
+bundled=($(ls "${bundled[@]}" 2>/dev/null))
+corpus=()
+if [ -d "$CORPUS" ]; then
+    mapfile -t corpus < <(find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' \) | sort)
+fi
+
+# ---------------------------------------------------------------- unit tests
+echo "unit tests (cmocka)"
+for variant in build build/asan; do
+    for t in "$variant"/tests/test_*; do
+        [ -x "$t" ] || continue
+        out=$("$t" 2>&1)
+        rc=$?
+        n=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+        if [ $rc -eq 0 ] && ! printf '%s' "$out" | grep -q 'runtime error\|Sanitizer'; then
+            ok "$t (${n:-?} tests)"
+        else
+            bad "$t" "$(printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' | tail -30)"
+        fi
+    done
+done
+
+# ------------------------------------------------ fuzz corpora replayed
+# Every parser's libFuzzer harness runs over its committed corpus (and the
+# bundled captures) once, under ASan+UBSan: regressions of past findings.
+echo "fuzz corpora (replay)"
+for bin in build/fuzz/fuzz_*; do
+    [ -x "$bin" ] || continue
+    target=$(basename "$bin")
+    target=${target#fuzz_}
+    dirs=()
+    [ -d "fuzz/corpus/$target" ] && dirs+=("fuzz/corpus/$target")
+    if out=$("$bin" -runs=0 "${dirs[@]}" 2>&1); then
+        ok "fuzz_$target replays $(printf '%s\n' "$out" | sed -n 's/.*INITED.*corp: \([0-9]*\).*/\1/p' | tail -1) inputs clean"
+    else
+        bad "fuzz_$target replay" "$(printf '%s\n' "$out" | tail -20)"
+    fi
+done
+
+# ------------------------------------------------------------ golden outputs
+# Expected outputs of the bundled captures were checked by hand against
+# tshark when written (tests/golden/README.md); any change must be reviewed.
+echo "golden outputs (bundled captures)"
+for cap in "${bundled[@]}"; do
+    name=$(basename "$cap")
+    name=${name%.*}
+    for fmt in text jsonl summary; do
+        exp="tests/golden/$name.$fmt"
+        [ -f "$exp" ] || { bad "golden $name.$fmt" "missing $exp (run tests/tools/regolden.sh and review)"; continue; }
+        "$SYNFIN" -F "$fmt" --color=never -r "$cap" >"$TMP/out" 2>"$TMP/err"
+        if diff -u "$exp" "$TMP/out" >"$TMP/diff"; then
+            ok "golden $name.$fmt"
+        else
+            bad "golden $name.$fmt" "$(head -30 "$TMP/diff")"
+        fi
+    done
+done
+
+# --------------------------------------------------------- CLI behaviour
+echo "command line"
+for t in tests/cli/*.sh; do
+    [ -f "$t" ] || continue
+    if out=$(SYNFIN="$SYNFIN" CORPUS="$CORPUS" TMP="$TMP" bash "$t" 2>&1); then
+        ok "$(basename "$t" .sh): $(printf '%s' "$out" | tail -1)"
+    else
+        bad "$(basename "$t" .sh)" "$out"
+    fi
+done
+
+# ------------------------------------------------- differential vs tshark
+echo "tshark differential"
+if ! command -v tshark >/dev/null; then
+    bad "tshark differential" "tshark is not installed (scripts/deps.sh test installs it)"
+else
+    if [ ${#corpus[@]} -eq 0 ]; then
+        echo "  skip  public corpus absent at $CORPUS: differential on the bundled captures only"
+    fi
+    if out=$(python3 tests/tools/diff_tshark.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
+        --known tests/tshark-known-differences.tsv --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tshark differential" "$out"
+    fi
+    if out=$(python3 tests/tools/conn_facts.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
+        --known tests/conn-facts-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "connection facts vs tshark" "$out"
+    fi
+fi
+
+# ------------------------------------------- corpus under ASan + UBSan
+echo "every capture under ASan+UBSan"
+if [ ! -x "$ASAN_SYNFIN" ]; then
+    bad "asan build" "$ASAN_SYNFIN missing"
+else
+    for cap in "${bundled[@]}" "${corpus[@]}"; do
+        for fmt in text jsonl summary; do
+            "$ASAN_SYNFIN" -F "$fmt" --color=never -r "$cap" >/dev/null 2>"$TMP/err"
+            rc=$?
+            if grep -q 'Sanitizer\|runtime error' "$TMP/err" || [ $rc -gt 1 ]; then
+                bad "asan $cap -F $fmt (exit $rc)" "$(head -20 "$TMP/err")"
+                continue 2
+            fi
+            # A broken file gives exactly one line of error, and the exit code 1.
+            if [ $rc -eq 1 ] && [ "$(wc -l <"$TMP/err")" -ne 1 ]; then
+                bad "asan $cap: error is not one line" "$(cat "$TMP/err")"
+                continue 2
+            fi
+        done
+        ok "asan $(basename "$cap")"
+    done
+fi
+
+echo
+if [ $failed -gt 0 ]; then
+    echo "failures:"
+    printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,343 @@
+/* test_tracker.c - connection numbering, relative numbers, roles, phases and close kinds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "synfin/analyzer.h"
+#include "pktgen.h"
+
+#define C 0xc0000201u  /* 192.0.2.1, the client */
+#define S 0xc0000202u  /* 192.0.2.2, the server */
+
+enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
+
+struct seen {
+    int n;
+    uint64_t conn[64];
+    enum sf_role role[64];
+    enum sf_phase phase[64];
+    enum sf_dir dir[64];
+    uint32_t seq[64], ack[64];
+    int nconn;
+    enum sf_close_kind kind[8];
+    int closer[8];
+    bool reused[8];
+    bool guess[8];
+    int64_t irtt[8];
+    enum sf_end_reason why[8];
+};
+
+static void on_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    struct seen *s = ctx;
+    (void)p;
+    if (!v || s->n >= 64)
+        return;
+    s->conn[s->n] = v->conn->id;
+    s->role[s->n] = v->role;
+    s->phase[s->n] = v->phase;
+    s->dir[s->n] = v->dir;
+    s->seq[s->n] = v->rel_seq;
+    s->ack[s->n] = v->rel_ack;
+    s->n++;
+}
+
+static void on_conn(void *ctx, const struct sf_conn *c)
+{
+    struct seen *s = ctx;
+    if (s->nconn >= 8)
+        return;
+    s->kind[s->nconn] = c->close_kind;
+    s->closer[s->nconn] = c->first_closer;
+    s->reused[s->nconn] = c->reused_ports;
+    s->guess[s->nconn] = c->client_guess;
+    s->irtt[s->nconn] = c->irtt_ns;
+    s->why[s->nconn] = c->end_reason;
+    s->nconn++;
+}
+
+struct run {
+    struct sf_analyzer *a;
+    struct seen seen;
+    uint64_t frame;
+    int64_t t;
+};
+
+static void start(struct run *r)
+{
+    struct sf_sink sink = { &r->seen, on_packet, on_conn };
+    memset(r, 0, sizeof(*r));
+    sink.ctx = &r->seen;
+    r->a = sf_analyzer_new(NULL, &sink);
+    assert_non_null(r->a);
+    r->t = 1000000000LL;
+}
+
+/* One segment: from the client (to_server) or the server. */
+static void seg(struct run *r, int from_client, uint16_t cport, uint32_t seq, uint32_t ack,
+                uint8_t flags, uint32_t len)
+{
+    struct pg g;
+    struct sf_frame f;
+    memset(&g, 0, sizeof(g));
+    pg_eth(&g, 0x0800);
+    if (from_client) {
+        pg_ipv4(&g, C, S, 6, (uint16_t)(20 + len), 1, 0);
+        pg_tcp(&g, cport, 80, seq, ack, flags, 1000, NULL, 0);
+    } else {
+        pg_ipv4(&g, S, C, 6, (uint16_t)(20 + len), 1, 0);
+        pg_tcp(&g, 80, cport, seq, ack, flags, 1000, NULL, 0);
+    }
+    memset(g.b + g.n, 'x', len);
+    g.n += len;
+    memset(&f, 0, sizeof(f));
+    f.data = g.b;
+    f.caplen = f.wirelen = (uint32_t)g.n;
+    f.linktype = SF_LINKTYPE_ETHERNET;
+    f.ts_ns = r->t;
+    r->t += 1000000;   /* 1 ms apart */
+    sf_analyzer_frame(r->a, &f, ++r->frame);
+}
+
+static void finish(struct run *r)
+{
+    sf_analyzer_finish(r->a);
+    sf_analyzer_free(r->a);
+}
+
+/* SYN, SYN+ACK, ACK, request, response, then the given close. */
+static void open_and_talk(struct run *r, uint16_t port)
+{
+    seg(r, 1, port, 100, 0, F_SYN, 0);
+    seg(r, 0, port, 500, 101, F_SYN | F_ACK, 0);
+    seg(r, 1, port, 101, 501, F_ACK, 0);
+    seg(r, 1, port, 101, 501, F_PSH | F_ACK, 10);
+    seg(r, 0, port, 501, 111, F_PSH | F_ACK, 20);
+    seg(r, 1, port, 111, 521, F_ACK, 0);
+}
+
+static void test_three_way_close(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    open_and_talk(&r, 40000);
+    seg(&r, 1, 40000, 111, 521, F_FIN | F_ACK, 0);
+    seg(&r, 0, 40000, 521, 112, F_FIN | F_ACK, 0);
+    seg(&r, 1, 40000, 112, 522, F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.n, 9);
+    assert_int_equal(r.seen.role[0], SF_ROLE_SYN);
+    assert_int_equal(r.seen.role[1], SF_ROLE_SYN_ACK);
+    assert_int_equal(r.seen.role[2], SF_ROLE_HANDSHAKE_ACK);
+    assert_int_equal(r.seen.phase[2], SF_PHASE_CONNECT);
+    assert_int_equal(r.seen.role[3], SF_ROLE_DATA);
+    assert_int_equal(r.seen.phase[3], SF_PHASE_DATA);
+    assert_int_equal(r.seen.dir[4], SF_S2C);
+    assert_int_equal(r.seen.role[6], SF_ROLE_FIN_ACTIVE);
+    assert_int_equal(r.seen.role[7], SF_ROLE_FIN_PASSIVE);
+    assert_int_equal(r.seen.role[8], SF_ROLE_LAST_ACK);
+    assert_int_equal(r.seen.phase[8], SF_PHASE_CLOSE);
+    /* relative numbers: ISN-based, like tcp.seq / tcp.ack */
+    assert_int_equal(r.seen.seq[0], 0);
+    assert_int_equal(r.seen.ack[1], 1);
+    assert_int_equal(r.seen.seq[4], 1);
+    assert_int_equal(r.seen.ack[4], 11);
+    assert_int_equal(r.seen.nconn, 1);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_THREE_WAY);
+    assert_int_equal(r.seen.closer[0], SF_C2S);
+    /* iRTT: SYN at t0, first ACK-without-SYN 2 ms later */
+    assert_int_equal(r.seen.irtt[0], 2000000);
+}
+
+static void test_four_way_close_by_server(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    open_and_talk(&r, 40001);
+    seg(&r, 0, 40001, 521, 111, F_FIN | F_ACK, 0);
+    seg(&r, 1, 40001, 111, 522, F_ACK, 0);
+    seg(&r, 1, 40001, 111, 522, F_FIN | F_ACK, 0);
+    seg(&r, 0, 40001, 522, 112, F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.role[6], SF_ROLE_FIN_ACTIVE);
+    assert_int_equal(r.seen.role[7], SF_ROLE_ACK_OF_FIN);
+    assert_int_equal(r.seen.role[8], SF_ROLE_FIN_PASSIVE);
+    assert_int_equal(r.seen.role[9], SF_ROLE_LAST_ACK);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_FOUR_WAY);
+    assert_int_equal(r.seen.closer[0], SF_S2C);
+}
+
+static void test_simultaneous_and_half_close(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    open_and_talk(&r, 40002);
+    /* both FINs sent before either was seen */
+    seg(&r, 1, 40002, 111, 521, F_FIN | F_ACK, 0);
+    seg(&r, 0, 40002, 521, 111, F_FIN | F_ACK, 0);
+    seg(&r, 1, 40002, 112, 522, F_ACK, 0);
+    seg(&r, 0, 40002, 522, 112, F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_SIMULTANEOUS);
+
+    start(&r);
+    open_and_talk(&r, 40003);
+    seg(&r, 1, 40003, 111, 521, F_FIN | F_ACK, 0);
+    seg(&r, 0, 40003, 521, 112, F_ACK | F_PSH, 100);   /* data after the client's FIN */
+    seg(&r, 1, 40003, 112, 621, F_ACK, 0);
+    seg(&r, 0, 40003, 621, 112, F_FIN | F_ACK, 0);
+    seg(&r, 1, 40003, 112, 622, F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_HALF_CLOSE);
+    assert_int_equal(r.seen.phase[7], SF_PHASE_CLOSE);
+}
+
+static void test_refused_unanswered_and_abort(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    seg(&r, 1, 40004, 100, 0, F_SYN, 0);
+    seg(&r, 0, 40004, 0, 101, F_RST | F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.role[1], SF_ROLE_RST_REFUSED);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_REFUSED);
+
+    start(&r);
+    seg(&r, 1, 40005, 100, 0, F_SYN, 0);
+    seg(&r, 1, 40005, 100, 0, F_SYN, 0);
+    seg(&r, 1, 40005, 100, 0, F_SYN, 0);
+    finish(&r);
+    assert_int_equal(r.seen.role[1], SF_ROLE_SYN_RETRANS);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_UNANSWERED_SYN);
+    assert_int_equal(r.seen.irtt[0], -1);
+
+    start(&r);
+    open_and_talk(&r, 40006);
+    seg(&r, 0, 40006, 521, 111, F_RST | F_ACK, 0);
+    finish(&r);
+    assert_int_equal(r.seen.role[6], SF_ROLE_RST_ABORT);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_RST_ABORT);
+    assert_int_equal(r.seen.closer[0], SF_S2C);
+}
+
+static void test_port_reuse_new_stream(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    open_and_talk(&r, 40007);
+    seg(&r, 1, 40007, 111, 521, F_FIN | F_ACK, 0);
+    seg(&r, 0, 40007, 521, 112, F_FIN | F_ACK, 0);
+    seg(&r, 1, 40007, 112, 522, F_ACK, 0);
+    /* same ports, new ISN: a new connection number */
+    seg(&r, 1, 40007, 9000, 0, F_SYN, 0);
+    finish(&r);
+    assert_int_equal(r.seen.conn[8], 0);
+    assert_int_equal(r.seen.conn[9], 1);
+    assert_int_equal(r.seen.seq[9], 0);
+    assert_int_equal(r.seen.nconn, 2);
+    assert_int_equal(r.seen.why[0], SF_END_PORT_REUSE);
+    assert_true(r.seen.reused[1]);
+}
+
+static void test_midstream_pickup(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    /* no handshake: the server's data comes first */
+    seg(&r, 0, 40008, 7000, 3000, F_ACK | F_PSH, 100);
+    seg(&r, 1, 40008, 3000, 7100, F_ACK, 0);
+    finish(&r);
+    /* Wireshark: base = first seq - 1, the other base from its ack - 1 */
+    assert_int_equal(r.seen.seq[0], 1);
+    assert_int_equal(r.seen.ack[0], 1);
+    assert_int_equal(r.seen.seq[1], 1);
+    assert_int_equal(r.seen.ack[1], 101);
+    /* port 80 makes the sender of packet 1 the server: the client is a guess */
+    assert_int_equal(r.seen.dir[0], SF_S2C);
+    assert_true(r.seen.guess[0]);
+    assert_int_equal(r.seen.kind[0], SF_CLOSE_OPEN);
+    assert_int_equal(r.seen.phase[0], SF_PHASE_DATA);
+}
+
+static void test_totals_account_every_frame(void **state)
+{
+    struct run r;
+    struct pg g;
+    struct sf_frame f;
+    const struct sf_totals *t;
+    uint64_t sum = 0;
+    (void)state;
+    start(&r);
+    open_and_talk(&r, 40009);
+    memset(&g, 0, sizeof(g));
+    pg_eth(&g, 0x0806);
+    pg_be32(&g, 0);
+    memset(&f, 0, sizeof(f));
+    f.data = g.b;
+    f.caplen = f.wirelen = (uint32_t)g.n;
+    f.linktype = SF_LINKTYPE_ETHERNET;
+    sf_analyzer_frame(r.a, &f, ++r.frame);
+    sf_analyzer_filtered(r.a, &f, ++r.frame);
+    sf_analyzer_finish(r.a);
+    t = sf_analyzer_totals(r.a);
+    for (int i = 1; i < SF_SKIP_COUNT; i++)
+        sum += t->skipped[i];
+    assert_int_equal(t->frames, 8);
+    assert_int_equal(t->tcp, 6);
+    assert_int_equal(t->skipped[SF_SKIP_ARP], 1);
+    assert_int_equal(t->filtered, 1);
+    assert_int_equal(t->tcp + sum + t->filtered, t->frames);
+    sf_analyzer_free(r.a);
+}
+
+static void test_idle_expiry_and_table_cap(void **state)
+{
+    struct sf_analyzer_config cfg;
+    struct run r;
+    struct sf_sink sink;
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    sf_analyzer_config_default(&cfg);
+    cfg.idle_timeout_ns = 10LL * 1000000000LL;
+    cfg.max_conns = 2;
+    sink.ctx = &r.seen;
+    sink.packet = on_packet;
+    sink.conn_end = on_conn;
+    r.a = sf_analyzer_new(&cfg, &sink);
+    r.t = 1000000000LL;
+    seg(&r, 1, 1, 100, 0, F_SYN, 0);
+    seg(&r, 1, 2, 100, 0, F_SYN, 0);
+    seg(&r, 1, 3, 100, 0, F_SYN, 0);   /* third one: the least active is ended */
+    assert_int_equal(r.seen.nconn, 1);
+    assert_int_equal(r.seen.why[0], SF_END_EVICTED);
+    r.t += 60LL * 1000000000LL;
+    seg(&r, 1, 4, 100, 0, F_SYN, 0);   /* a minute later: the others went idle */
+    assert_int_equal(r.seen.why[1], SF_END_IDLE);
+    finish(&r);
+    assert_int_equal(r.seen.nconn, 4);
+    assert_int_equal(r.seen.why[3], SF_END_INPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_three_way_close),
+        cmocka_unit_test(test_four_way_close_by_server),
+        cmocka_unit_test(test_simultaneous_and_half_close),
+        cmocka_unit_test(test_refused_unanswered_and_abort),
+        cmocka_unit_test(test_port_reuse_new_stream),
+        cmocka_unit_test(test_midstream_pickup),
+        cmocka_unit_test(test_totals_account_every_frame),
+        cmocka_unit_test(test_idle_expiry_and_table_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
