@@ -9,6 +9,8 @@
 #include "synfin/conn.h"
 #include "synfin/packet.h"
 
+struct sf_http_label;   /* include/synfin/http.h */
+
 /* What the tracker says about one TCP packet. */
 struct sf_pkt_view {
     const struct sf_conn *conn;
@@ -20,6 +22,21 @@ struct sf_pkt_view {
     enum sf_role role;
     uint32_t analysis;        /* SF_AN_* bits (Wireshark tcp.analysis.*) */
     uint64_t conn_packet;     /* 1-based index of the packet in its connection */
+    /* Set by the application layer when this frame completed an HTTP
+     * message (NULL otherwise). */
+    const struct sf_http_label *http;
+};
+
+/* The application layer (stream reassembly and HTTP) plugs into the
+ * tracker through these hooks; `app` is its context.  conn_new returns the
+ * per-connection state (or NULL); packet runs before the sink sees the
+ * packet (so it may fill v->http); conn_end runs before the sink's
+ * conn_end (so every transaction is out before the connection record). */
+struct sf_app_ops {
+    void *(*conn_new)(void *app, const struct sf_conn *c);
+    void (*packet)(void *app, void *state, const struct sf_conn *c, const struct sf_packet *p,
+                   struct sf_pkt_view *v);
+    void (*conn_end)(void *app, void *state, const struct sf_conn *c);
 };
 
 /* Receives the analyzer's events.  Views and connections are valid only
@@ -37,6 +54,8 @@ struct sf_analyzer_config {
     int64_t idle_timeout_ns;   /* open connection with no packet for this long is ended (0 = never) */
     int64_t close_linger_ns;   /* a closed connection is ended after this much quiet */
     uint32_t max_conns;        /* connections tracked at once; the least active is ended beyond it */
+    const struct sf_app_ops *app_ops;  /* NULL: no application layer */
+    void *app;
 };
 
 /* Defaults: idle 600 s, linger 5 s (Zeek's tcp_close_delay), 1,000,000 conns. */

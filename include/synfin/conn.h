@@ -144,6 +144,8 @@ struct sf_conn {
     enum sf_close_kind close_kind; /* filled when the record is written */
     enum sf_end_reason end_reason;
 
+    void *app_state;               /* owned by the application layer (sf_app_ops) */
+
     /* Tracker bookkeeping (not for outputs). */
     bool closed;                   /* FINs both ways acknowledged, or RST */
     bool emitted;

@@ -158,6 +158,9 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
 {
     c->end_reason = why;
     c->close_kind = classify_close(c);
+    if (a->cfg.app_ops && a->cfg.app_ops->conn_end)
+        a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
+    c->app_state = NULL;
     if (a->sink.conn_end)
         a->sink.conn_end(a->sink.ctx, c);
     sf_flow_table_remove(&a->table, c);
@@ -252,6 +255,8 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
     c->phase = (p->flags & SF_TH_SYN) ? SF_PHASE_CONNECT : SF_PHASE_DATA;
     sf_flow_table_insert(&a->table, c, h);
     list_append(a, c, LIST_OPEN);
+    if (a->cfg.app_ops && a->cfg.app_ops->conn_new)
+        c->app_state = a->cfg.app_ops->conn_new(a->cfg.app, c);
     a->live++;
     a->totals.conns++;
     if (a->live > a->totals.conns_open_max)
@@ -521,6 +526,8 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     list_unlink(a, c);
     list_append(a, c, c->closed ? LIST_CLOSED : LIST_OPEN);
 
+    if (a->cfg.app_ops && a->cfg.app_ops->packet)
+        a->cfg.app_ops->packet(a->cfg.app, c->app_state, c, p, &v);
     if (a->sink.packet)
         a->sink.packet(a->sink.ctx, p, &v);
 }
@@ -617,6 +624,9 @@ void sf_analyzer_free(struct sf_analyzer *a)
         struct sf_conn *c = a->lists[l].head;
         while (c) {
             struct sf_conn *next = c->lnext;
+            /* Freed without sf_analyzer_finish: let the app layer release. */
+            if (a->cfg.app_ops && a->cfg.app_ops->conn_end && c->app_state)
+                a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
             free(c);
             c = next;
         }
