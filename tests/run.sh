@@ -109,6 +109,13 @@ else
     else
         bad "tshark differential" "$out"
     fi
+    if out=$(python3 tests/tools/diff_analysis.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
+        --known tests/analysis-known-differences.tsv --min-f1 0.99 \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tcp.analysis vs tshark" "$out"
+    fi
     if out=$(python3 tests/tools/conn_facts.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
         --known tests/conn-facts-known-differences.tsv \
         --root "$(dirname "$CORPUS")" 2>&1); then

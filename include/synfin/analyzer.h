@@ -11,6 +11,31 @@
 
 struct sf_http_label;   /* include/synfin/http.h */
 
+/* Wireshark's tcp.analysis.* flags, by the rules of packet-tcp.c (docs/analysis.md). */
+enum sf_analysis_bit {
+    SF_AN_RETRANSMISSION = 1u << 0,
+    SF_AN_FAST_RETRANSMISSION = 1u << 1,
+    SF_AN_SPURIOUS_RETRANSMISSION = 1u << 2,
+    SF_AN_OUT_OF_ORDER = 1u << 3,
+    SF_AN_LOST_SEGMENT = 1u << 4,
+    SF_AN_ACK_LOST_SEGMENT = 1u << 5,
+    SF_AN_DUPLICATE_ACK = 1u << 6,
+    SF_AN_ZERO_WINDOW = 1u << 7,
+    SF_AN_ZERO_WINDOW_PROBE = 1u << 8,
+    SF_AN_ZERO_WINDOW_PROBE_ACK = 1u << 9,
+    SF_AN_WINDOW_FULL = 1u << 10,
+    SF_AN_WINDOW_UPDATE = 1u << 11,
+    SF_AN_KEEP_ALIVE = 1u << 12,
+    SF_AN_KEEP_ALIVE_ACK = 1u << 13,
+    SF_AN_REUSED_PORTS = 1u << 14,
+    SF_AN_COUNT_BITS = 15
+};
+
+/* "retransmission", "duplicate_ack", ... (the tcp.analysis.* field name). */
+const char *sf_analysis_name(unsigned bit_index);
+/* One line: what the flag means and its likely cause. */
+const char *sf_analysis_explain(unsigned bit_index);
+
 /* What the tracker says about one TCP packet. */
 struct sf_pkt_view {
     const struct sf_conn *conn;
@@ -21,6 +46,14 @@ struct sf_pkt_view {
     enum sf_phase phase;
     enum sf_role role;
     uint32_t analysis;        /* SF_AN_* bits (Wireshark tcp.analysis.*) */
+    uint32_t dup_ack_num;     /* tcp.analysis.duplicate_ack_num (0 = not a dup ACK) */
+    uint64_t dup_ack_frame;   /* tcp.analysis.duplicate_ack_frame */
+    uint64_t acked_frame;     /* tcp.analysis.acks_frame (0 = none) */
+    int64_t ack_rtt_ns;       /* tcp.analysis.ack_rtt, -1 when none */
+    bool ack_ambiguous;       /* the acknowledged segment had been retransmitted (Karn) */
+    int64_t bytes_in_flight;  /* tcp.analysis.bytes_in_flight, -1 when not reported */
+    int64_t win_scaled;       /* tcp.window_size, -1 when the scale is unknown */
+    int win_scale;            /* tcp.window_size_scalefactor: -1 unknown, -2 none, else 2^n */
     uint64_t conn_packet;     /* 1-based index of the packet in its connection */
     /* Set by the application layer when this frame completed an HTTP
      * message (NULL otherwise). */

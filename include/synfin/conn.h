@@ -72,6 +72,61 @@ struct sf_syn_opts {
     uint16_t win;         /* window in the SYN (never scaled) */
 };
 
+/* One segment sent and not yet acknowledged (Wireshark's tcp_unacked_t). */
+struct sf_unacked {
+    uint32_t seq, nextseq;    /* raw */
+    uint64_t frame;
+    int64_t ts;
+    bool retransmitted;       /* sent again: an ACK of it is ambiguous (Karn) */
+};
+
+/* At most this many un-ACKed segments are remembered per direction (as
+ * Wireshark's TCP_MAX_UNACKED_SEGMENTS): memory stays bounded when the
+ * capture misses the ACKs. */
+#define SF_MAX_UNACKED 1000
+
+/* RTT samples kept per connection for the median. */
+#define SF_RTT_SAMPLES 64
+
+/* Wireshark's per-direction sequence analysis state (packet-tcp.c
+ * tcp_analyze_sequence_number), on raw numbers; 0 means "not seen yet"
+ * exactly where Wireshark uses 0 that way. */
+struct sf_seq_state {
+    uint32_t nextseq;         /* highest seq + len (+SYN/FIN) */
+    uint64_t nextseq_frame;
+    int64_t nextseq_ts;
+    uint32_t maxseqtobeacked; /* highest contiguous seq */
+    uint32_t lastack;
+    int64_t lastack_ts;       /* time of the last segment this side sent */
+    uint32_t window;          /* last raw window */
+    uint32_t dupacknum;
+    uint64_t lastnondupack;   /* frame of the last ACK that changed */
+    uint32_t lastflags;       /* SF_AN_* of this side's last segment */
+    int win_scale;            /* -1 unknown, -2 no scaling, else the shift */
+    bool valid_bif;
+    uint32_t push_bytes;
+    bool push_set_last;
+    bool is_first_ack;        /* no segment without SYN sent yet: window not scaled */
+    uint8_t nsack;            /* SACK blocks in this side's last segment */
+    uint32_t sack_bytes;      /* bytes those blocks cover */
+    struct sf_unacked *segs;  /* un-ACKed segments, oldest first */
+    uint32_t nsegs, capsegs;
+};
+
+/* Counters of the TCP analysis for one direction. */
+struct sf_an_counts {
+    uint64_t retrans_segs, retrans_bytes;
+    uint64_t fast_retrans, spurious_retrans;
+    uint64_t out_of_order;
+    uint64_t lost_segment, ack_lost_segment;
+    uint64_t dup_acks;
+    uint64_t zero_window, zero_window_probes;
+    uint64_t window_full, keep_alive;
+    uint32_t zero_window_episodes;
+    int64_t zero_window_ns;   /* total time spent advertising a zero window */
+    int64_t zero_window_since;/* start of the current episode, -1 none */
+};
+
 /* State and counters of one direction (sender = that side). */
 struct sf_half {
     /* Wireshark's relative-numbering base (tcp.seq = raw - base). */
@@ -111,6 +166,9 @@ struct sf_half {
     uint32_t max_frame;       /* largest frame on the wire */
     uint32_t ip_fragmented;   /* segments that came in several IP fragments */
     uint64_t data_after_peer_fin; /* payload bytes sent after the peer's FIN */
+
+    struct sf_seq_state an;   /* TCP analysis (src/flow/analysis.c) */
+    struct sf_an_counts cnt;
 };
 
 struct sf_conn {
@@ -143,6 +201,16 @@ struct sf_conn {
     bool fin_crossed;              /* second FIN did not acknowledge the first */
     enum sf_close_kind close_kind; /* filled when the record is written */
     enum sf_end_reason end_reason;
+
+    /* RTT: samples from ACKs (Karn's rule: none from retransmitted data). */
+    uint64_t rtt_count;
+    int64_t rtt_min_ns, rtt_max_ns;
+    int64_t *rtt_samples;          /* at most SF_RTT_SAMPLES, a reservoir beyond */
+    int64_t rtt_client_side_sum, rtt_server_side_sum;  /* by who acknowledged */
+    uint64_t rtt_client_side_n, rtt_server_side_n;
+    int64_t hs_ack_ts;
+    int64_t hs_server_side_ns;     /* SYN -> SYN+ACK at the capture point, -1 unknown */
+    int64_t hs_client_side_ns;     /* SYN+ACK -> ACK */
 
     void *app_state;               /* owned by the application layer (sf_app_ops) */
 

@@ -5,6 +5,7 @@
 
 #include "synfin/analyzer.h"
 #include "decode/decode.h"
+#include "flow/analysis.h"
 #include "flow/table.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -163,6 +164,7 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
     c->app_state = NULL;
     if (a->sink.conn_end)
         a->sink.conn_end(a->sink.ctx, c);
+    sf_analysis_free(c);
     sf_flow_table_remove(&a->table, c);
     list_unlink(a, c);
     if (a->last == c)
@@ -250,6 +252,9 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
     c->first_ts = p->ts_ns;
     c->irtt_ns = -1;
     c->last_syn_ts = -1;
+    c->hs_server_side_ns = -1;
+    c->hs_client_side_ns = -1;
+    sf_analysis_init(c);
     c->first_closer = -1;
     c->rst_by = -1;
     c->phase = (p->flags & SF_TH_SYN) ? SF_PHASE_CONNECT : SF_PHASE_DATA;
@@ -336,7 +341,8 @@ static void record_syn_opts(struct sf_half *h, const struct sf_packet *p)
 }
 
 /* Decides the role of a packet and updates the lifecycle state. */
-static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p)
+static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p,
+                              uint32_t analysis)
 {
     struct sf_half *fwd = &c->half[dir], *rev = &c->half[!dir];
     uint16_t f = p->flags;
@@ -414,6 +420,8 @@ static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct s
     if (c->phase == SF_PHASE_CONNECT && ack && dir == SF_C2S && c->half[SF_S2C].syn_count > 0 &&
         c->hs_ack_frame == 0 && p->ack == c->half[SF_S2C].syn_seq + 1) {
         c->hs_ack_frame = p->frame;
+        c->hs_ack_ts = p->ts_ns;
+        sf_analysis_handshake_rtt(c);
         if (seglen == 0)
             return SF_ROLE_HANDSHAKE_ACK;
         c->phase = SF_PHASE_DATA;
@@ -421,7 +429,7 @@ static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct s
     }
     if (c->phase == SF_PHASE_CONNECT)
         c->phase = SF_PHASE_DATA;
-    if (fwd->next_valid && seglen <= 1 && p->seq == fwd->next_seq - 1)
+    if (analysis & SF_AN_KEEP_ALIVE)
         return SF_ROLE_KEEP_ALIVE;
     if (seglen > 0) {
         if (rev->fin_seen && (!fwd->next_valid || SEQ_GT(p->seq + seglen, fwd->next_seq)))
@@ -435,7 +443,7 @@ static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct s
         }
         return SF_ROLE_ACK_OF_FIN;
     }
-    if (ack && fwd->ack_valid && fwd->win_valid && p->ack == fwd->last_ack && p->win != fwd->last_win)
+    if (analysis & SF_AN_WINDOW_UPDATE)
         return SF_ROLE_WINDOW_UPDATE;
     return SF_ROLE_ACK;
 }
@@ -478,7 +486,10 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     span = p->payload_len + ((p->flags & SF_TH_SYN) ? 1 : 0) + ((p->flags & SF_TH_FIN) ? 1 : 0);
     v.rel_nxtseq = v.rel_seq + span;
 
-    v.role = lifecycle(c, dir, p);
+    sf_analysis_packet(c, dir, p, &v);
+    if (c->reused_ports && c->packets == 0)
+        v.analysis |= SF_AN_REUSED_PORTS;
+    v.role = lifecycle(c, dir, p, v.analysis);
     /* iRTT as Wireshark: from the most recent SYN (without ACK, either
      * side) to the first segment with ACK and without SYN, whoever sends it
      * (so a RST+ACK refusing a SYN gives one too). */
@@ -627,6 +638,7 @@ void sf_analyzer_free(struct sf_analyzer *a)
             /* Freed without sf_analyzer_finish: let the app layer release. */
             if (a->cfg.app_ops && a->cfg.app_ops->conn_end && c->app_state)
                 a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
+            sf_analysis_free(c);
             free(c);
             c = next;
         }

@@ -110,7 +110,36 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     kv_str(b, "phase", sf_phase_name(v->phase));
     kv_str(b, "role", sf_role_name(v->role));
     key(b, "analysis");
-    sf_buf_puts(b, "[]");
+    sf_buf_putc(b, '[');
+    for (unsigned i = 0, first = 1; i < SF_AN_COUNT_BITS; i++) {
+        if (!(v->analysis & (1u << i)))
+            continue;
+        if (!first)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, sf_analysis_name(i));
+        sf_buf_putc(b, '"');
+        first = 0;
+    }
+    sf_buf_putc(b, ']');
+    if (v->dup_ack_num) {
+        kv_u64(b, "dup_ack_num", v->dup_ack_num);
+        kv_u64(b, "dup_ack_frame", v->dup_ack_frame);
+    }
+    if (v->acked_frame) {
+        kv_u64(b, "acks_frame", v->acked_frame);
+        key(b, "ack_rtt");
+        sf_buf_secs(b, v->ack_rtt_ns, 9);
+        if (v->ack_ambiguous)
+            kv_bool(b, "ack_ambiguous", true);
+    }
+    if (v->bytes_in_flight >= 0)
+        kv_u64(b, "bytes_in_flight", (uint64_t)v->bytes_in_flight);
+    key(b, "win_scaled");
+    if (v->win_scaled >= 0)
+        sf_buf_u64(b, (uint64_t)v->win_scaled);
+    else
+        sf_buf_puts(b, "null");
     if (p->flags & SF_TH_SYN) {
         key(b, "opts");
         sf_buf_putc(b, '{');

@@ -1,0 +1,255 @@
+/* http1_parse.c - zero-copy HTTP/1.x head parser (RFC 9112 sections 2-5): (ptr,len) views, caller's header array. */
+#include <string.h>
+
+#include "app/http1.h"
+
+/* tchar (RFC 9110 section 5.6.2). */
+static bool is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+bool sf_http_eq(const char *p, size_t n, const char *lit)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (!lit[i] || lower((unsigned char)p[i]) != lower((unsigned char)lit[i]))
+            return false;
+    }
+    return lit[i] == '\0';
+}
+
+bool sf_http_list_has(const char *p, size_t n, const char *lit)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t a, b;
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ','))
+            i++;
+        a = i;
+        while (i < n && p[i] != ',' && p[i] != ';')
+            i++;
+        b = i;
+        while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+            b--;
+        if (b > a && sf_http_eq(p + a, b - a, lit))
+            return true;
+        while (i < n && p[i] != ',')   /* skip parameters */
+            i++;
+    }
+    return false;
+}
+
+size_t sf_http_head_end(const uint8_t *p, size_t n, size_t from)
+{
+    for (size_t i = from; i < n; i++) {
+        if (p[i] != '\n')
+            continue;
+        if (i + 1 < n && p[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
+}
+
+int sf_http_plausible(int dir, const uint8_t *p, size_t n)
+{
+    static const char proto[] = "HTTP/";
+    if (dir == 0) {
+        /* A method is a token; the registered ones are upper case. */
+        for (size_t i = 0; i < n && i < 24; i++) {
+            unsigned char c = p[i];
+            if (c == ' ')
+                return i >= 2 ? 1 : 0;
+            if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+                return 0;
+        }
+        return n >= 24 ? 0 : -1;
+    }
+    for (size_t i = 0; i < 5; i++) {
+        if (i >= n)
+            return -1;
+        if (p[i] != (uint8_t)proto[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Next line of buf[at..len): returns its length without CR LF and sets
+ * *next past the LF; -2 without LF, -1 when longer than max_line. */
+static long next_line(const char *buf, size_t len, size_t at, size_t *next, size_t max_line)
+{
+    const char *lf = at < len ? memchr(buf + at, '\n', len - at) : NULL;
+    size_t l;
+    if (!lf)
+        return (len - at > max_line) ? SF_HTTP_PARSE_ERROR : SF_HTTP_PARSE_PARTIAL;
+    l = (size_t)(lf - (buf + at));
+    *next = at + l + 1;
+    if (l && buf[at + l - 1] == '\r')
+        l--;
+    if (l > max_line)
+        return SF_HTTP_PARSE_ERROR;
+    return (long)l;
+}
+
+/* "HTTP/" DIGIT "." DIGIT */
+static bool parse_version(const char *p, size_t n, int *major, int *minor)
+{
+    if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || p[6] != '.')
+        return false;
+    if (p[5] < '0' || p[5] > '9' || p[7] < '0' || p[7] > '9')
+        return false;
+    *major = p[5] - '0';
+    *minor = p[7] - '0';
+    return true;
+}
+
+static bool parse_request_line(const char *p, size_t n, struct sf_http_start *s)
+{
+    size_t i = 0, a;
+    while (i < n && is_tchar((unsigned char)p[i]))
+        i++;
+    if (i == 0 || i > 32 || i >= n || p[i] != ' ')
+        return false;
+    s->method = p;
+    s->method_len = i;
+    while (i < n && p[i] == ' ')
+        i++;
+    a = i;
+    /* The target: no whitespace, no control bytes (bytes >= 0x80 are
+     * tolerated, as browsers send them). */
+    while (i < n && p[i] != ' ') {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x21 || c == 0x7f)
+            return false;
+        i++;
+    }
+    if (i == a || i >= n)
+        return false;
+    s->uri = p + a;
+    s->uri_len = i - a;
+    while (i < n && p[i] == ' ')
+        i++;
+    return parse_version(p + i, n - i, &s->major, &s->minor);
+}
+
+static bool parse_status_line(const char *p, size_t n, struct sf_http_start *s)
+{
+    size_t i;
+    if (n < 12 || !parse_version(p, 8, &s->major, &s->minor) || p[8] != ' ')
+        return false;
+    for (i = 9; i < 12; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    s->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    if (s->status < 100)
+        return false;
+    if (n > 12 && p[12] != ' ')
+        return false;
+    i = n > 12 ? 13 : 12;
+    s->reason = p + i;
+    s->reason_len = n - i;
+    for (size_t k = 0; k < s->reason_len; k++) {
+        unsigned char c = (unsigned char)s->reason[k];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static long parse_head(const char *buf, size_t len, bool request, struct sf_http_start *s,
+                       struct sf_http_header *h, size_t *nh, size_t max_line)
+{
+    size_t at = 0, next = 0, cap = *nh, count = 0;
+    long l;
+
+    memset(s, 0, sizeof(*s));
+    *nh = 0;
+    /* RFC 9112 section 2.2: empty lines before a request line are ignored. */
+    while (at < len && (buf[at] == '\r' || buf[at] == '\n'))
+        at++;
+    l = next_line(buf, len, at, &next, max_line);
+    if (l < 0)
+        return l;
+    if (request ? !parse_request_line(buf + at, (size_t)l, s) : !parse_status_line(buf + at, (size_t)l, s))
+        return SF_HTTP_PARSE_ERROR;
+    at = next;
+    for (;;) {
+        const char *p;
+        size_t i, vs, ve;
+        l = next_line(buf, len, at, &next, max_line);
+        if (l < 0)
+            return l;
+        p = buf + at;
+        at = next;
+        if (l == 0)
+            break;
+        if (count == cap)
+            return SF_HTTP_PARSE_ERROR;
+        if (p[0] == ' ' || p[0] == '\t') {
+            /* obs-fold: only after a header. */
+            if (count == 0)
+                return SF_HTTP_PARSE_ERROR;
+            vs = 0;
+            while (vs < (size_t)l && (p[vs] == ' ' || p[vs] == '\t'))
+                vs++;
+            ve = (size_t)l;
+            while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+                ve--;
+            h[count].name = NULL;
+            h[count].name_len = 0;
+            h[count].value = p + vs;
+            h[count].value_len = ve - vs;
+            count++;
+            continue;
+        }
+        for (i = 0; i < (size_t)l && is_tchar((unsigned char)p[i]); i++)
+            ;
+        if (i == 0 || i >= (size_t)l || p[i] != ':')
+            return SF_HTTP_PARSE_ERROR;
+        vs = i + 1;
+        while (vs < (size_t)l && (p[vs] == ' ' || p[vs] == '\t'))
+            vs++;
+        ve = (size_t)l;
+        while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+            ve--;
+        for (size_t k = vs; k < ve; k++) {
+            unsigned char c = (unsigned char)p[k];
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return SF_HTTP_PARSE_ERROR;
+        }
+        h[count].name = p;
+        h[count].name_len = i;
+        h[count].value = p + vs;
+        h[count].value_len = ve - vs;
+        count++;
+    }
+    *nh = count;
+    return (long)at;
+}
+
+long sf_http_parse_request(const char *buf, size_t len, struct sf_http_start *s,
+                           struct sf_http_header *h, size_t *nh, size_t max_line)
+{
+    return parse_head(buf, len, true, s, h, nh, max_line);
+}
+
+long sf_http_parse_response(const char *buf, size_t len, struct sf_http_start *s,
+                            struct sf_http_header *h, size_t *nh, size_t max_line)
+{
+    return parse_head(buf, len, false, s, h, nh, max_line);
+}
