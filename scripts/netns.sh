@@ -199,3 +199,96 @@ ${SF_NGINX_EXTRA:-}
 EOF
     } >"$dir/nginx.conf"
 }
+
+# --- three namespaces: client - middle - server (appended) -----------------
+# For impairment by a user-space relay (scripts/relay.py) in the middle
+# namespace.  The middle has addresses (it answers ARP) but ip_forward=0, so
+# its kernel drops transit packets and only the relay carries them.
+#
+#   sf_ns3_up        # creates $SF_CLI, $SF_MID, $SF_SRV; trap EXIT sf_ns3_down
+#   client  veth "$SF_IFACE" in $SF_CLI  192.0.2.1/24     MAC $SF3_CLI_MAC
+#   middle  "$SF3_MID_C" in $SF_MID      192.0.2.254/24   MAC $SF3_MID_C_MAC
+#   middle  "$SF3_MID_S" in $SF_MID      198.51.100.254/24 MAC $SF3_MID_S_MAC
+#   server  veth "$SF_IFACE" in $SF_SRV  198.51.100.2/24  MAC $SF3_SRV_MAC
+# IPv6 is disabled in the three namespaces; static neighbour entries for the
+# gateways (no ARP on the path); MTU 1500; offloads off on all four ends.
+SF_MID="sf-mid-$$"
+SF3_MID_C=vc
+SF3_MID_S=vs
+SF3_CLI4=192.0.2.1
+SF3_MID_C4=192.0.2.254
+SF3_MID_S4=198.51.100.254
+SF3_SRV4=198.51.100.2
+SF3_CLI_MAC=02:00:00:00:01:01
+SF3_MID_C_MAC=02:00:00:00:01:fe
+SF3_MID_S_MAC=02:00:00:00:02:fe
+SF3_SRV_MAC=02:00:00:00:02:02
+SF_NS3_CREATED=0
+
+sf_ns3_up() {
+    [ "$(id -u)" = 0 ] || sf_die "must run as root (network namespaces)"
+    sf_need ip iproute2
+    sf_need ethtool ethtool
+    trap 'sf_ns3_down' EXIT
+    trap 'exit 130' INT TERM
+    ip netns add "$SF_CLI"
+    SF_NS_CREATED=1
+    ip netns add "$SF_SRV"
+    ip netns add "$SF_MID"
+    SF_NS3_CREATED=1
+    local a="sfc$$" b="sfmc$$" c="sfms$$" d="sfs$$" ns
+    ip link add "$a" mtu 1500 address "$SF3_CLI_MAC" type veth \
+        peer name "$b" mtu 1500 address "$SF3_MID_C_MAC"
+    ip link add "$c" mtu 1500 address "$SF3_MID_S_MAC" type veth \
+        peer name "$d" mtu 1500 address "$SF3_SRV_MAC"
+    ip link set "$a" netns "$SF_CLI"
+    ip link set "$b" netns "$SF_MID"
+    ip link set "$c" netns "$SF_MID"
+    ip link set "$d" netns "$SF_SRV"
+    ip -n "$SF_CLI" link set "$a" name "$SF_IFACE"
+    ip -n "$SF_MID" link set "$b" name "$SF3_MID_C"
+    ip -n "$SF_MID" link set "$c" name "$SF3_MID_S"
+    ip -n "$SF_SRV" link set "$d" name "$SF_IFACE"
+    for ns in "$SF_CLI" "$SF_MID" "$SF_SRV"; do
+        ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+            net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_forward=0
+    done
+    local pair
+    for pair in "$SF_CLI:$SF_IFACE" "$SF_MID:$SF3_MID_C" "$SF_MID:$SF3_MID_S" "$SF_SRV:$SF_IFACE"; do
+        ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" tso off gso off gro off \
+            tx off rx off >/dev/null 2>&1 \
+            || ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" tso off gso off gro off >/dev/null
+        ip -n "${pair%%:*}" link set "${pair#*:}" up
+    done
+    ip -n "$SF_CLI" addr add "$SF3_CLI4/24" dev "$SF_IFACE"
+    ip -n "$SF_MID" addr add "$SF3_MID_C4/24" dev "$SF3_MID_C"
+    ip -n "$SF_MID" addr add "$SF3_MID_S4/24" dev "$SF3_MID_S"
+    ip -n "$SF_SRV" addr add "$SF3_SRV4/24" dev "$SF_IFACE"
+    ip -n "$SF_CLI" neigh replace "$SF3_MID_C4" lladdr "$SF3_MID_C_MAC" dev "$SF_IFACE" nud permanent
+    ip -n "$SF_SRV" neigh replace "$SF3_MID_S4" lladdr "$SF3_MID_S_MAC" dev "$SF_IFACE" nud permanent
+    ip -n "$SF_CLI" route add 198.51.100.0/24 via "$SF3_MID_C4" dev "$SF_IFACE"
+    ip -n "$SF_SRV" route add 192.0.2.0/24 via "$SF3_MID_S4" dev "$SF_IFACE"
+    local i up
+    for i in $(seq 1 50); do
+        up=$(ip netns exec "$SF_CLI" cat "/sys/class/net/$SF_IFACE/operstate")
+        up+=$(ip netns exec "$SF_MID" cat "/sys/class/net/$SF3_MID_C/operstate" "/sys/class/net/$SF3_MID_S/operstate" | tr -d '\n')
+        up+=$(ip netns exec "$SF_SRV" cat "/sys/class/net/$SF_IFACE/operstate")
+        [ "$up" = upupupup ] && return 0
+        sleep 0.1
+    done
+    sf_die "veths of $SF_CLI - $SF_MID - $SF_SRV did not come up"
+}
+
+# sf_ns3_down : like sf_ns_down (stops recorded PIDs, deletes $SF_CLI and
+# $SF_SRV, runs $SF_EXTRA_CLEANUP), and deletes $SF_MID too.
+sf_ns3_down() {
+    local rc=$?
+    set +e
+    sf_ns_down
+    if [ "$SF_NS3_CREATED" = 1 ]; then
+        ip netns del "$SF_MID" 2>/dev/null
+        SF_NS3_CREATED=0
+    fi
+    return $rc
+}

@@ -116,12 +116,28 @@ else
     else
         bad "tcp.analysis vs tshark" "$out"
     fi
+    if [ ${#corpus[@]} -gt 0 ]; then
+        if out=$(python3 tests/tools/zeek_conn.py "$SYNFIN" "$CORPUS" 2>&1); then
+            ok "$(printf '%s' "$out" | head -1)"
+        else
+            bad "zeek conn.log baselines" "$out"
+        fi
+    fi
     if out=$(python3 tests/tools/conn_facts.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
         --known tests/conn-facts-known-differences.tsv \
         --root "$(dirname "$CORPUS")" 2>&1); then
         ok "$(printf '%s' "$out" | head -1)"
     else
         bad "connection facts vs tshark" "$out"
+    fi
+    # HTTP: per connection (method, uri) and status lists vs tshark, plus the
+    # Zeek http.log and suricata-verify baselines (tests/tools/diff_http.py).
+    if out=$(python3 tests/tools/diff_http.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
+        --known tests/http-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "http differential" "$out"
     fi
 fi
 

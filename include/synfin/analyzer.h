@@ -54,6 +54,8 @@ struct sf_pkt_view {
     int64_t bytes_in_flight;  /* tcp.analysis.bytes_in_flight, -1 when not reported */
     int64_t win_scaled;       /* tcp.window_size, -1 when the scale is unknown */
     int win_scale;            /* tcp.window_size_scalefactor: -1 unknown, -2 none, else 2^n */
+    uint64_t original_frame;  /* for a retransmission: the captured frame that first carried
+                               * these bytes (0 when the original was not captured) */
     uint64_t conn_packet;     /* 1-based index of the packet in its connection */
     /* Set by the application layer when this frame completed an HTTP
      * message (NULL otherwise). */

@@ -62,6 +62,11 @@ const char *sf_role_words(enum sf_role r);          /* plain words, e.g. "SYN+AC
 const char *sf_close_kind_name(enum sf_close_kind k);
 const char *sf_close_kind_words(enum sf_close_kind k);
 const char *sf_end_reason_name(enum sf_end_reason r);
+struct sf_conn;
+/* Zeek's conn_state of a connection (src/flow/zeek.c). */
+const char *sf_zeek_conn_state(const struct sf_conn *c);
+/* Median of the connection's RTT samples, -1 when none (src/flow/analysis.c). */
+int64_t sf_analysis_rtt_median(const struct sf_conn *c);
 
 /* TCP options one side announced in its SYN (or SYN+ACK). */
 struct sf_syn_opts {
@@ -127,6 +132,32 @@ struct sf_an_counts {
     int64_t zero_window_since;/* start of the current episode, -1 none */
 };
 
+/* Zeek's endpoint states (TCP_Endpoint.h), for conn_state. */
+enum sf_zeek_state {
+    SF_ZEEK_INACTIVE = 0, SF_ZEEK_SYN_SENT, SF_ZEEK_SYN_ACK_SENT, SF_ZEEK_PARTIAL,
+    SF_ZEEK_ESTABLISHED, SF_ZEEK_CLOSED, SF_ZEEK_RESET
+};
+
+/* Out-of-order ranges above the contiguous point, for Zeek-style gaps. */
+#define SF_ZEEK_RANGES 8
+
+/* Zeek's per-endpoint view: state, the history letters already written
+ * and what their repetition rules need, and the reassembly frontier. */
+struct sf_zeek_half {
+    enum sf_zeek_state state;
+    uint16_t once;              /* letters written once per direction (bit per letter) */
+    bool syn_seen, fin_seen, rst_seen;
+    uint32_t last_syn_seq, last_fin_end, last_rst_seq;
+    bool have_end;
+    uint32_t highest_end;       /* for T: highest seq + len sent */
+    uint64_t n_rexmit, n_zero_win, n_gap;   /* logarithmic letters */
+    uint64_t th_rexmit, th_zero_win, th_gap;
+    bool have_contig;
+    uint32_t contig;            /* next byte the receiver's reassembler waits for */
+    uint8_t nranges;
+    uint32_t ranges[SF_ZEEK_RANGES][2];  /* [start, end) seen above contig */
+};
+
 /* State and counters of one direction (sender = that side). */
 struct sf_half {
     /* Wireshark's relative-numbering base (tcp.seq = raw - base). */
@@ -135,10 +166,6 @@ struct sf_half {
 
     bool next_valid;
     uint32_t next_seq;        /* raw: highest seq + len (+1 for SYN/FIN) sent */
-    bool ack_valid;
-    uint32_t last_ack;        /* raw: last ACK value sent */
-    uint16_t last_win;
-    bool win_valid;
 
     uint32_t syn_count;       /* SYN (or SYN+ACK) segments sent */
     uint32_t syn_seq;
@@ -169,7 +196,12 @@ struct sf_half {
 
     struct sf_seq_state an;   /* TCP analysis (src/flow/analysis.c) */
     struct sf_an_counts cnt;
+    struct sf_zeek_half zk;   /* Zeek's view (src/flow/zeek.c) */
 };
+
+/* Longest history string kept (Zeek's own is unbounded in principle;
+ * letters past this are dropped and the string ends with '+'). */
+#define SF_ZEEK_HISTORY_MAX 48
 
 struct sf_conn {
     uint64_t id;                   /* = Wireshark's tcp.stream */
@@ -211,6 +243,12 @@ struct sf_conn {
     int64_t hs_ack_ts;
     int64_t hs_server_side_ns;     /* SYN -> SYN+ACK at the capture point, -1 unknown */
     int64_t hs_client_side_ns;     /* SYN+ACK -> ACK */
+
+    /* Zeek's conn.log view (src/flow/zeek.c). */
+    char zeek_history[SF_ZEEK_HISTORY_MAX + 2];
+    uint8_t zeek_history_len;
+    bool zeek_flipped;             /* first packet came from the responder */
+    uint64_t zeek_missed_bytes;
 
     void *app_state;               /* owned by the application layer (sf_app_ops) */
 

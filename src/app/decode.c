@@ -18,6 +18,8 @@ struct sf_http_decoder {
     uint64_t cap;
     z_stream z;
     bool z_init;
+    bool have_first;          /* deflate: first byte kept until the second tells zlib from raw */
+    uint8_t first;
     BrotliDecoderState *br;
 };
 
@@ -107,13 +109,27 @@ static void feed_zlib(struct sf_http_decoder *d, const uint8_t *in, size_t n,
 
     if (!d->z_init) {
         /* "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2), yet
-         * some servers send raw deflate: the first byte tells. */
-        int wbits = (in[0] & 0x0f) == 8 && ((in[0] << 8) | (n > 1 ? in[1] : 0)) % 31 == 0 ? 15 : -15;
+         * some servers send raw deflate: the first two bytes tell (a zlib
+         * header is CM=8 and a multiple of 31). */
+        uint8_t b0, b1;
+        int wbits;
+        if (!d->have_first && n == 1) {
+            d->first = in[0];
+            d->have_first = true;
+            return;
+        }
+        b0 = d->have_first ? d->first : in[0];
+        b1 = d->have_first ? in[0] : in[1];
+        wbits = (b0 & 0x0f) == 8 && ((b0 << 8) | b1) % 31 == 0 ? 15 : -15;
         if (inflateInit2(&d->z, wbits) != Z_OK) {
             d->status = SF_HTTP_DECODE_ERROR;
             return;
         }
         d->z_init = true;
+        if (d->have_first) {
+            d->have_first = false;
+            feed_zlib(d, &d->first, 1, out, ctx);
+        }
     }
     d->z.next_in = (Bytef *)(uintptr_t)in;
     d->z.avail_in = (uInt)n;

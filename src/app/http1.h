@@ -28,7 +28,9 @@ struct sf_http_start {
     int status;               /* response */
     const char *reason;
     size_t reason_len;
-    int major, minor;
+    int major, minor;         /* 0.9 when the request line has no version */
+    const char *version;      /* text after "HTTP/" as sent (may be malformed) */
+    size_t version_len;
 };
 
 #define SF_HTTP_PARSE_ERROR   (-1)
@@ -82,7 +84,8 @@ struct sf_h1;   /* both directions of one connection */
 
 /* What the stream parser tells its owner. */
 struct sf_h1_ops {
-    /* A message completed in the current frame (label material). */
+    /* A message completed in the current frame (label material); for an
+     * interim 1xx, t->status holds the interim status during the call. */
     void (*done)(void *ctx, struct sf_http_txn *t, bool request);
     /* The transaction is final: no more changes; ownership passes to the
      * callee (free with sf_h1_txn_free). */
@@ -90,13 +93,14 @@ struct sf_h1_ops {
     void (*body)(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n);
 };
 
+/* NULL on allocation failure.  cfg and ops must outlive the parser. */
 struct sf_h1 *sf_h1_new(const struct sf_http_config *cfg, const struct sf_h1_ops *ops, void *ctx,
                         uint64_t conn_id, int64_t connect_ns);
 /* Bytes of direction dir (0 = client), in order; src says which frame
  * carried them, `frame` is the frame being analysed (it completes
  * messages). */
-void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t frame_ts_frame,
-                int64_t src_ts, uint64_t src_frame);
+void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t src_frame, int64_t src_ts,
+                uint64_t frame);
 void sf_h1_gap(struct sf_h1 *h, int dir, uint64_t n, uint64_t frame);
 void sf_h1_retrans(struct sf_h1 *h, int dir);
 void sf_h1_eof(struct sf_h1 *h, int dir, uint64_t frame, int64_t ts);

@@ -73,8 +73,8 @@ int sf_http_plausible(int dir, const uint8_t *p, size_t n)
         /* A method is a token; the registered ones are upper case. */
         for (size_t i = 0; i < n && i < 24; i++) {
             unsigned char c = p[i];
-            if (c == ' ')
-                return i >= 2 ? 1 : 0;
+            if (c == ' ' || ((c == '\r' || c == '\n') && i >= 3))
+                return i >= 2 ? 1 : 0;   /* "OPTIONS\r\n": a bare method */
             if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
                 return 0;
         }
@@ -118,33 +118,72 @@ static bool parse_version(const char *p, size_t n, int *major, int *minor)
     return true;
 }
 
+/* Methods for which a request line without a well-formed version is still
+ * taken as HTTP (browsers and scanners send "GET /HTTP/1.1" or "HTTP/1."
+ * and Wireshark and Zeek both read them); any other token needs the strict
+ * form, so that other protocols' text is not mistaken for requests. */
+static bool known_method(const char *p, size_t n)
+{
+    static const char *const m[] = {
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        "CCM_POST", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH",
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        size_t l = strlen(m[i]);
+        if (l == n && memcmp(p, m[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool parse_request_line(const char *p, size_t n, struct sf_http_start *s)
 {
-    size_t i = 0, a;
+    size_t i = 0, a, last, end;
     while (i < n && is_tchar((unsigned char)p[i]))
         i++;
-    if (i == 0 || i > 32 || i >= n || p[i] != ' ')
+    if (i == 0 || i > 32 || (i < n && p[i] != ' '))
         return false;
     s->method = p;
     s->method_len = i;
-    while (i < n && p[i] == ' ')
-        i++;
-    a = i;
-    /* The target: no whitespace, no control bytes (bytes >= 0x80 are
-     * tolerated, as browsers send them). */
-    while (i < n && p[i] != ' ') {
-        unsigned char c = (unsigned char)p[i];
-        if (c < 0x21 || c == 0x7f)
+    for (size_t k = i; k < n; k++) {
+        /* The target: no control bytes (bytes >= 0x80 are tolerated, as
+         * browsers send them). */
+        unsigned char c = (unsigned char)p[k];
+        if (c < 0x20 || c == 0x7f)
             return false;
-        i++;
     }
-    if (i == a || i >= n)
-        return false;
-    s->uri = p + a;
-    s->uri_len = i - a;
     while (i < n && p[i] == ' ')
         i++;
-    return parse_version(p + i, n - i, &s->major, &s->minor);
+    end = n;
+    while (end > i && p[end - 1] == ' ')
+        end--;
+    a = i;
+    /* The version is the last space-separated token. */
+    last = end;
+    while (last > a && p[last - 1] != ' ')
+        last--;
+    if (last > a && end - last >= 5 && memcmp(p + last, "HTTP/", 5) == 0) {
+        size_t ue = last;
+        while (ue > a && p[ue - 1] == ' ')
+            ue--;
+        s->uri = p + a;
+        s->uri_len = ue - a;
+        s->version = p + last + 5;
+        s->version_len = end - last - 5;
+        if (parse_version(p + last, end - last, &s->major, &s->minor) && s->uri_len > 0)
+            return true;
+        s->major = 1;
+        s->minor = 0;
+        return known_method(s->method, s->method_len);
+    }
+    /* No version: "GET /HTTP/1.1", "OPTIONS". */
+    s->uri = p + a;
+    s->uri_len = end - a;
+    s->version = NULL;
+    s->version_len = 0;
+    s->major = 0;
+    s->minor = 9;
+    return known_method(s->method, s->method_len);
 }
 
 static bool parse_status_line(const char *p, size_t n, struct sf_http_start *s)
@@ -152,6 +191,8 @@ static bool parse_status_line(const char *p, size_t n, struct sf_http_start *s)
     size_t i;
     if (n < 12 || !parse_version(p, 8, &s->major, &s->minor) || p[8] != ' ')
         return false;
+    s->version = p + 5;
+    s->version_len = 3;
     for (i = 9; i < 12; i++)
         if (p[i] < '0' || p[i] > '9')
             return false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "synfin/analyzer.h"
+#include "synfin/http.h"
 #include "synfin/source.h"
 #include "out/out.h"
 
@@ -29,6 +30,13 @@ static const char usage_text[] =
     "  -F FORMAT           text (default): per connection, packets grouped by phase\n"
     "                      summary: one line per connection\n"
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
+    "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
+    "  --har-bodies        -F har: include response bodies (decoded, up to 1 MiB each)\n"
+    "  --follow N          the reassembled conversation of connection N, both directions\n"
+    "                      marked, gaps as [N bytes missing] (instead of -F)\n"
+    "  --follow-format F   text (default: printable, '.' for other bytes) or raw (bytes as sent)\n"
+    "  --export-objects DIR  write every HTTP response body (de-chunked, decoded) into DIR,\n"
+    "                      with an index.json; never overwrites\n"
     "  -o FILE             write the output to FILE instead of standard output\n"
     "  --conn N[,N...]     only these connections (numbers as Wireshark's tcp.stream)\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
@@ -37,13 +45,16 @@ static const char usage_text[] =
     "                      packet (default 600, 0 = never)\n"
     "  --close-linger S    keep a closed connection S seconds for late packets (default 5)\n"
     "  --max-conns N       connections tracked at once (default 1000000)\n"
+    "  --reasm-max BYTES   out-of-order bytes held per direction (default 1048576)\n"
+    "  --reasm-memcap BYTES  out-of-order bytes held for all connections (default 268435456)\n"
     "other:\n"
     "  -h, --help          this help\n"
     "  -V, --version       version\n"
     "\n"
     "Every frame is accounted for at the end: TCP analysed, skipped with a reason, or filtered.\n";
 
-enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS };
+enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
+       OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP };
 
 struct cli {
     const char **inputs;
@@ -56,6 +67,10 @@ struct cli {
     int color;                /* -1 auto, 0 never, 1 always */
     char *filter;
     struct sf_analyzer_config cfg;
+    struct sf_http_config http;   /* application layer (reassembly, HTTP) */
+    struct sf_out_http_opts hopts;
+    bool follow;
+    const char *export_dir;
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -127,6 +142,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "close-linger", required_argument, NULL, OPT_LINGER },
         { "max-conns", required_argument, NULL, OPT_MAXCONNS },
+        { "follow", required_argument, NULL, OPT_FOLLOW },
+        { "follow-format", required_argument, NULL, OPT_FOLLOW_FORMAT },
+        { "export-objects", required_argument, NULL, OPT_EXPORT },
+        { "har-bodies", no_argument, NULL, OPT_HAR_BODIES },
+        { "reasm-max", required_argument, NULL, OPT_REASM_MAX },
+        { "reasm-memcap", required_argument, NULL, OPT_REASM_MEMCAP },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -135,6 +156,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->format = "text";
     cli->color = -1;
     sf_analyzer_config_default(&cli->cfg);
+    sf_http_config_default(&cli->http);
     while ((ch = getopt_long(argc, argv, "r:c:F:o:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {
@@ -152,8 +174,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             }
             break;
         case 'F':
-            if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl")) {
-                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl)\n", optarg);
+            if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
+                strcmp(optarg, "har")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har)\n", optarg);
                 return -1;
             }
             cli->format = optarg;
@@ -191,6 +214,40 @@ static int parse_args(struct cli *cli, int argc, char **argv)
                 return -1;
             }
             break;
+        case OPT_FOLLOW:
+            if (parse_u64(optarg, &cli->hopts.follow_conn) != 0) {
+                fprintf(stderr, "synfin: --follow wants a connection number, not '%s'\n", optarg);
+                return -1;
+            }
+            cli->follow = true;
+            break;
+        case OPT_FOLLOW_FORMAT:
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "raw") != 0) {
+                fprintf(stderr, "synfin: --follow-format wants text or raw\n");
+                return -1;
+            }
+            cli->hopts.follow_raw = strcmp(optarg, "raw") == 0;
+            break;
+        case OPT_EXPORT:
+            cli->export_dir = optarg;
+            break;
+        case OPT_HAR_BODIES:
+            cli->hopts.har_bodies = true;
+            break;
+        case OPT_REASM_MAX:
+        case OPT_REASM_MEMCAP: {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v == 0 || v > ((uint64_t)1 << 40)) {
+                fprintf(stderr, "synfin: --%s wants a positive number of bytes\n",
+                        ch == OPT_REASM_MAX ? "reasm-max" : "reasm-memcap");
+                return -1;
+            }
+            if (ch == OPT_REASM_MAX)
+                cli->http.reasm_dir_bytes = (size_t)v;
+            else
+                cli->http.reasm_global_bytes = (size_t)v;
+            break;
+        }
         case OPT_MAXCONNS: {
             uint64_t v;
             if (parse_u64(optarg, &v) != 0 || v == 0 || v > UINT32_MAX) {
@@ -314,17 +371,60 @@ static int bpf_match(struct bpf_cache *bc, const char *filter, const struct sf_f
     return pcap_offline_filter(&bc->prog[i], &hdr, f->data) != 0;
 }
 
-/* The analyzer's sink forwards to the chosen output. */
+/* What the sink and the HTTP layer's callbacks reach. */
+struct run {
+    struct sf_output *out;
+    struct sf_http_app *app;      /* NULL when the format needs no HTTP */
+    struct sf_objects *objects;   /* --export-objects */
+    uint64_t follow_conn;
+    bool follow;
+};
+
+/* The analyzer's sink forwards to the chosen output; HTTP transactions
+ * that became final during a packet follow that packet's record, and all
+ * of a connection's come before its conn record. */
 static void sink_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
 {
-    struct sf_output *o = ctx;
-    o->packet(o->ctx, p, v);
+    struct run *r = ctx;
+    r->out->packet(r->out->ctx, p, v);
+    sf_http_app_drain(r->app);
 }
 
 static void sink_conn_end(void *ctx, const struct sf_conn *c)
 {
-    struct sf_output *o = ctx;
-    o->conn_end(o->ctx, c);
+    struct run *r = ctx;
+    sf_http_app_drain(r->app);
+    r->out->conn_end(r->out->ctx, c);
+}
+
+static void http_txn(void *ctx, const struct sf_http_txn *t)
+{
+    struct run *r = ctx;
+    if (r->out->http)
+        r->out->http(r->out->ctx, t);
+    if (r->objects)
+        sf_objects_txn(r->objects, t);
+}
+
+static void http_body(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n)
+{
+    struct run *r = ctx;
+    if (r->objects)
+        sf_objects_body(r->objects, t, p, n);
+}
+
+static bool http_follow(void *ctx, const struct sf_conn *c)
+{
+    struct run *r = ctx;
+    return r->follow && c->id == r->follow_conn;
+}
+
+static void http_stream(void *ctx, const struct sf_conn *c, enum sf_dir dir, const uint8_t *p, size_t n,
+                        uint64_t gap, uint64_t frame)
+{
+    struct run *r = ctx;
+    if (r->out->stream)
+        r->out->stream(r->out->ctx, c, dir, p, n, gap, frame);
 }
 
 int main(int argc, char **argv)
@@ -333,6 +433,7 @@ int main(int argc, char **argv)
     struct sf_out_opts oo;
     struct sf_output out;
     struct sf_sink sink;
+    struct run run;
     struct sf_analyzer *an = NULL;
     struct sf_source *src = NULL;
     struct bpf_cache *bc = NULL;
@@ -344,6 +445,7 @@ int main(int argc, char **argv)
     int rc = 0, r;
 
     memset(&cli, 0, sizeof(cli));
+    memset(&run, 0, sizeof(run));
     r = parse_args(&cli, argc, argv);
     if (r != 0) {
         rc = r > 0 ? 0 : 2;   /* > 0: --help or --version answered */
@@ -398,13 +500,52 @@ int main(int argc, char **argv)
     else
         oo.color = cli.color == 1;
     memset(&out, 0, sizeof(out));
-    if (strcmp(cli.format, "summary") == 0)
+    memset(&run, 0, sizeof(run));
+    run.out = &out;
+    if (cli.follow)
+        rc = sf_out_follow_new(&out, &oo, &cli.hopts);
+    else if (strcmp(cli.format, "summary") == 0)
         rc = sf_out_summary_new(&out, &oo);
     else if (strcmp(cli.format, "jsonl") == 0)
         rc = sf_out_jsonl_new(&out, &oo);
+    else if (strcmp(cli.format, "har") == 0)
+        rc = sf_out_har_new(&out, &oo, &cli.hopts);
     else
         rc = sf_out_text_new(&out, &oo);
-    sink.ctx = &out;
+    if (rc == 0 && cli.export_dir) {
+        run.objects = sf_objects_new(cli.export_dir, err, sizeof(err));
+        if (!run.objects) {
+            fprintf(stderr, "synfin: --export-objects: %s\n", err);
+            out.destroy(out.ctx);
+            rc = 1;
+            goto done;
+        }
+    }
+    /* The application layer runs for every format that shows HTTP (the
+     * one-line summary does not, and stays as fast as the tracker). */
+    if (rc == 0 && (out.http || out.stream || run.objects)) {
+        run.follow = cli.follow;
+        run.follow_conn = cli.hopts.follow_conn;
+        cli.http.ctx = &run;
+        cli.http.txn = http_txn;
+        cli.http.body = run.objects ? http_body : NULL;
+        cli.http.follow = http_follow;
+        cli.http.stream = http_stream;
+        if (strcmp(cli.format, "har") == 0 && !cli.follow) {
+            cli.http.keep_headers = true;
+            cli.http.keep_body_max = cli.hopts.har_bodies ? (1u << 20) : 0;
+        }
+        run.app = sf_http_app_new(&cli.http);
+        if (!run.app) {
+            fprintf(stderr, "synfin: out of memory\n");
+            out.destroy(out.ctx);
+            rc = 1;
+            goto done;
+        }
+        cli.cfg.app_ops = sf_http_app_ops();
+        cli.cfg.app = run.app;
+    }
+    sink.ctx = &run;
     sink.packet = sink_packet;
     sink.conn_end = sink_conn_end;
     if (rc == 0)
@@ -434,7 +575,15 @@ int main(int argc, char **argv)
     end.frag_pending = sf_analyzer_frag_pending(an);
     end.read_error = sf_source_error(src);
     end.reader_warnings = sf_source_warnings(src);
+    sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
+    if (run.objects) {
+        long nobj = sf_objects_finish(run.objects, err, sizeof(err));
+        if (nobj < 0) {
+            fprintf(stderr, "synfin: --export-objects: %s\n", err);
+            rc = 1;
+        }
+    }
     if (end.read_error) {
         fprintf(stderr, "synfin: warning: %s (the %llu frame(s) before it were analysed)\n",
                 end.read_error, (unsigned long long)frame_no);
@@ -449,6 +598,8 @@ done:
     if (fout != stdout)
         fclose(fout);
     sf_analyzer_free(an);
+    sf_http_app_free(run.app);
+    sf_objects_free(run.objects);
     sf_source_close(src);
     for (int i = 0; bc && i < bc->n; i++)
         if (bc->state[i] == 1)

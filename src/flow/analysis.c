@@ -318,11 +318,16 @@ finished_retrans:
     if (seglen || (flags & (SF_TH_SYN | SF_TH_FIN))) {
         if (flags & (SF_TH_SYN | SF_TH_FIN))
             nextseq += 1;
-        /* Karn: an ACK of data that was sent twice is ambiguous. */
-        if (fl & (SF_AN_RETRANSMISSION | SF_AN_FAST_RETRANSMISSION | SF_AN_SPURIOUS_RETRANSMISSION))
+        /* Karn: an ACK of data that was sent twice is ambiguous.  The
+         * oldest copy still un-ACKed is the original the text points to. */
+        if (fl & (SF_AN_RETRANSMISSION | SF_AN_FAST_RETRANSMISSION | SF_AN_SPURIOUS_RETRANSMISSION |
+                  SF_AN_OUT_OF_ORDER))
             for (uint32_t i = 0; i < fwd->nsegs; i++)
-                if (LE_SEQ(fwd->segs[i].seq, seq) && GT_SEQ(fwd->segs[i].nextseq, seq))
+                if (LE_SEQ(fwd->segs[i].seq, seq) && GT_SEQ(fwd->segs[i].nextseq, seq)) {
                     fwd->segs[i].retransmitted = true;
+                    if (!v->original_frame)
+                        v->original_frame = fwd->segs[i].frame;
+                }
         push_seg(fwd, seq, nextseq, p->frame, now);
     }
     /* Zero-window probes do not move nextseq. */

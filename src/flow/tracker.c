@@ -7,6 +7,7 @@
 #include "decode/decode.h"
 #include "flow/analysis.h"
 #include "flow/table.h"
+#include "flow/zeek.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
@@ -40,6 +41,7 @@ struct sf_analyzer {
 
 void sf_analyzer_config_default(struct sf_analyzer_config *cfg)
 {
+    memset(cfg, 0, sizeof(*cfg));
     cfg->idle_timeout_ns = 600 * NS_PER_S;
     cfg->close_linger_ns = 5 * NS_PER_S;
     cfg->max_conns = 1000000;
@@ -487,6 +489,7 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     v.rel_nxtseq = v.rel_seq + span;
 
     sf_analysis_packet(c, dir, p, &v);
+    sf_zeek_packet(c, dir, p);
     if (c->reused_ports && c->packets == 0)
         v.analysis |= SF_AN_REUSED_PORTS;
     v.role = lifecycle(c, dir, p, v.analysis);
@@ -508,12 +511,6 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
         fwd->next_seq = p->seq + span;
         fwd->next_valid = true;
     }
-    if (p->flags & SF_TH_ACK) {
-        fwd->last_ack = p->ack;
-        fwd->ack_valid = true;
-    }
-    fwd->last_win = p->win;
-    fwd->win_valid = true;
     fwd->packets++;
     fwd->wire_bytes += p->wirelen;
     if (p->payload_len > 0) {

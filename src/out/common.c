@@ -60,8 +60,12 @@ static void put_count(struct sf_buf *b, uint64_t v)
 
 static void put_ms(struct sf_buf *b, int64_t ns)
 {
-    sf_buf_secs(b, ns * 1000, 3);  /* ns/1e6 ms, printed by the seconds writer */
-    sf_buf_puts(b, " ms");
+    /* ns -> milliseconds with 3 decimals, in integers (no overflow on the
+     * absurd timestamps of broken captures). */
+    int64_t us = ns / 1000;
+    uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+    sf_buf_printf(b, "%s%llu.%03llu ms", us < 0 ? "-" : "", (unsigned long long)(mag / 1000),
+                  (unsigned long long)(mag % 1000));
 }
 
 static void put_opts(struct sf_buf *b, const struct sf_syn_opts *o)
@@ -178,6 +182,73 @@ static void segmentation_facts(struct sf_buf *b, const struct sf_conn *c, const 
     sf_buf_putc(b, '\n');
 }
 
+static void counts_line(struct sf_buf *b, const char *who, const struct sf_an_counts *n)
+{
+    bool any = false;
+#define ITEM(val, what)                                                           \
+    do {                                                                          \
+        if (val) {                                                                \
+            sf_buf_printf(b, "%s%llu %s", any ? ", " : "", (unsigned long long)(val), what); \
+            any = true;                                                           \
+        }                                                                         \
+    } while (0)
+    sf_buf_printf(b, "%s: ", who);
+    ITEM(n->retrans_segs, "retransmission(s)");
+    ITEM(n->retrans_bytes, "byte(s) resent");
+    ITEM(n->fast_retrans, "fast");
+    ITEM(n->spurious_retrans, "spurious");
+    ITEM(n->out_of_order, "out of order");
+    ITEM(n->lost_segment, "lost segment(s)");
+    ITEM(n->ack_lost_segment, "ACK(s) of unseen data");
+    ITEM(n->dup_acks, "duplicate ACK(s)");
+    ITEM(n->zero_window_episodes, "zero-window episode(s)");
+    ITEM(n->zero_window_probes, "zero-window probe(s)");
+    ITEM(n->window_full, "window-full");
+    ITEM(n->keep_alive, "keep-alive(s)");
+#undef ITEM
+    if (!any)
+        sf_buf_puts(b, "nothing unusual");
+    else if (n->zero_window_ns > 0) {
+        sf_buf_puts(b, " (zero window for ");
+        put_ms(b, n->zero_window_ns);
+        sf_buf_putc(b, ')');
+    }
+}
+
+/* TCP analysis counters, RTT and Zeek's verdict. */
+static void analysis_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+{
+    int64_t med = sf_analysis_rtt_median(c);
+    sf_buf_printf(b, "%sanalysis:  ", indent);
+    counts_line(b, "client", &c->half[SF_C2S].cnt);
+    sf_buf_printf(b, "\n%s           ", indent);
+    counts_line(b, "server", &c->half[SF_S2C].cnt);
+    sf_buf_putc(b, '\n');
+    if (c->rtt_count || c->hs_client_side_ns >= 0) {
+        sf_buf_printf(b, "%srtt:       ", indent);
+        if (c->rtt_count) {
+            sf_buf_printf(b, "%llu sample(s) from ACKs: min ", (unsigned long long)c->rtt_count);
+            put_ms(b, c->rtt_min_ns);
+            sf_buf_puts(b, ", median ");
+            put_ms(b, med);
+            sf_buf_puts(b, ", max ");
+            put_ms(b, c->rtt_max_ns);
+        }
+        if (c->hs_client_side_ns >= 0) {
+            sf_buf_printf(b, "%shandshake: capture point <-> server ", c->rtt_count ? "; " : "");
+            put_ms(b, c->hs_server_side_ns);
+            sf_buf_puts(b, ", capture point <-> client ");
+            put_ms(b, c->hs_client_side_ns);
+        }
+        sf_buf_putc(b, '\n');
+    }
+    sf_buf_printf(b, "%szeek:      conn_state %s, history %s", indent, sf_zeek_conn_state(c),
+                  c->zeek_history_len ? c->zeek_history : "-");
+    if (c->zeek_missed_bytes)
+        sf_buf_printf(b, ", missed_bytes %llu", (unsigned long long)c->zeek_missed_bytes);
+    sf_buf_putc(b, '\n');
+}
+
 void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent)
 {
     const struct sf_half *cl = &c->half[SF_C2S], *sv = &c->half[SF_S2C];
@@ -246,6 +317,7 @@ void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *in
             sf_buf_printf(b, "%s%llu", i ? ", " : "", (unsigned long long)frames[i]);
     }
     sf_buf_putc(b, '\n');
+    analysis_facts(b, c, indent);
     if (c->client_guess)
         sf_buf_printf(b, "%snote:      no SYN seen, the client is a guess: %s\n", indent, c->guess_reason);
     if (c->reused_ports)

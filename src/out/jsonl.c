@@ -161,7 +161,18 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         kv_u64(b, "ip_fragments", p->ip_frag_count);
         kv_u64(b, "ip_first_fragment_frame", p->ip_first_frag_frame);
     }
+    if (v->http)
+        sf_out_http_label_json(b, v->http);
     sf_buf_puts(b, "}\n");
+}
+
+/* {"type":"http"} records (docs/jsonl.md), before their conn record. */
+static void http_txn(void *ctx, const struct sf_http_txn *t)
+{
+    struct jsonl_out *j = ctx;
+    if (!sf_out_selected(&j->opts, t->conn_id))
+        return;
+    sf_out_http_json(&j->out, t, j->first_ts);
 }
 
 static void syn_opts(struct sf_buf *b, const char *k, const struct sf_syn_opts *o)
@@ -208,6 +219,66 @@ static void frame_or_null(struct sf_buf *b, const char *k, uint64_t f)
         sf_buf_u64(b, f);
     else
         sf_buf_puts(b, "null");
+}
+
+static void secs_or_null(struct sf_buf *b, const char *k, int64_t ns)
+{
+    key(b, k);
+    if (ns >= 0)
+        sf_buf_secs(b, ns, 9);
+    else
+        sf_buf_puts(b, "null");
+}
+
+static void half_counts(struct sf_buf *b, const struct sf_an_counts *n)
+{
+    sf_buf_puts(b, "{\"retransmissions\":");
+    sf_buf_u64(b, n->retrans_segs);
+    kv_u64(b, "retransmitted_bytes", n->retrans_bytes);
+    kv_u64(b, "fast_retransmissions", n->fast_retrans);
+    kv_u64(b, "spurious_retransmissions", n->spurious_retrans);
+    kv_u64(b, "out_of_order", n->out_of_order);
+    kv_u64(b, "lost_segments", n->lost_segment);
+    kv_u64(b, "ack_lost_segments", n->ack_lost_segment);
+    kv_u64(b, "dup_acks", n->dup_acks);
+    kv_u64(b, "zero_windows", n->zero_window);
+    kv_u64(b, "zero_window_probes", n->zero_window_probes);
+    kv_u64(b, "zero_window_episodes", n->zero_window_episodes);
+    secs_or_null(b, "zero_window_time", n->zero_window_ns);
+    kv_u64(b, "window_full", n->window_full);
+    kv_u64(b, "keep_alives", n->keep_alive);
+    sf_buf_putc(b, '}');
+}
+
+/* Per-connection analysis facts: counters, RTT, and Zeek's view. */
+static void analysis_counts(struct sf_buf *b, const struct sf_conn *c)
+{
+    key(b, "analysis");
+    sf_buf_puts(b, "{\"c2s\":");
+    half_counts(b, &c->half[SF_C2S].cnt);
+    sf_buf_puts(b, ",\"s2c\":");
+    half_counts(b, &c->half[SF_S2C].cnt);
+    sf_buf_putc(b, '}');
+    key(b, "rtt");
+    sf_buf_puts(b, "{\"samples\":");
+    sf_buf_u64(b, c->rtt_count);
+    secs_or_null(b, "min", c->rtt_count ? c->rtt_min_ns : -1);
+    secs_or_null(b, "median", sf_analysis_rtt_median(c));
+    secs_or_null(b, "max", c->rtt_count ? c->rtt_max_ns : -1);
+    secs_or_null(b, "client_side", c->rtt_client_side_n
+                 ? c->rtt_client_side_sum / (int64_t)c->rtt_client_side_n : -1);
+    secs_or_null(b, "server_side", c->rtt_server_side_n
+                 ? c->rtt_server_side_sum / (int64_t)c->rtt_server_side_n : -1);
+    secs_or_null(b, "handshake_client_side", c->hs_client_side_ns);
+    secs_or_null(b, "handshake_server_side", c->hs_server_side_ns);
+    sf_buf_putc(b, '}');
+    key(b, "zeek");
+    sf_buf_puts(b, "{\"conn_state\":\"");
+    sf_buf_puts(b, sf_zeek_conn_state(c));
+    sf_buf_puts(b, "\",\"history\":");
+    sf_buf_json_str(b, c->zeek_history, c->zeek_history_len);
+    kv_u64(b, "missed_bytes", c->zeek_missed_bytes);
+    sf_buf_putc(b, '}');
 }
 
 static void conn_end(void *ctx, const struct sf_conn *c)
@@ -301,6 +372,7 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     frame_or_null(b, "client_rst_frame", cl->rst_seen ? cl->rst_frame : 0);
     frame_or_null(b, "server_rst_frame", sv->rst_seen ? sv->rst_frame : 0);
     sf_buf_putc(b, '}');
+    analysis_counts(b, c);
     kv_str(b, "end_reason", sf_end_reason_name(c->end_reason));
     sf_buf_puts(b, "}\n");
 }
@@ -365,5 +437,6 @@ int sf_out_jsonl_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->conn_end = conn_end;
     o->finish = finish;
     o->destroy = destroy;
+    o->http = http_txn;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "synfin/analyzer.h"
+#include "synfin/http.h"
 #include "decode/frag.h"
 #include "util/buf.h"
 
@@ -32,7 +33,40 @@ struct sf_output {
     void (*conn_end)(void *ctx, const struct sf_conn *c);
     void (*finish)(void *ctx, const struct sf_run_end *end);
     void (*destroy)(void *ctx);
+    /* An HTTP transaction is final (before its connection's conn_end);
+     * NULL for formats that do not show them. */
+    void (*http)(void *ctx, const struct sf_http_txn *t);
+    /* Reassembled bytes of the followed connection (--follow); NULL otherwise. */
+    void (*stream)(void *ctx, const struct sf_conn *c, enum sf_dir dir, const uint8_t *p, size_t n,
+                   uint64_t gap, uint64_t frame);
 };
+
+/* Options of the HTTP outputs (har.c, follow.c). */
+struct sf_out_http_opts {
+    bool har_bodies;         /* -F har: response bodies in content.text */
+    bool follow_raw;         /* --follow: bytes as they are (else printable text) */
+    uint64_t follow_conn;
+};
+
+int sf_out_har_new(struct sf_output *o, const struct sf_out_opts *opts, const struct sf_out_http_opts *ho);
+int sf_out_follow_new(struct sf_output *o, const struct sf_out_opts *opts, const struct sf_out_http_opts *ho);
+
+/* --export-objects: every response body, decoded, into a directory. */
+struct sf_objects;
+/* NULL with a message in err when dir cannot be used. */
+struct sf_objects *sf_objects_new(const char *dir, char *err, size_t errlen);
+void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t *p, size_t n);
+void sf_objects_txn(struct sf_objects *o, const struct sf_http_txn *t);
+/* Writes the index; returns the number of files written, -1 on error. */
+long sf_objects_finish(struct sf_objects *o, char *err, size_t errlen);
+void sf_objects_free(struct sf_objects *o);
+
+/* HTTP writers (http_out.c): the {"type":"http"} record (times relative
+ * to first_ts), the packet's "http" member, and text lines. */
+void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts);
+void sf_out_http_label_json(struct sf_buf *b, const struct sf_http_label *l);
+void sf_out_http_label_text(struct sf_buf *b, const struct sf_http_label *l);
+void sf_out_http_txn_text(struct sf_buf *b, const struct sf_http_txn *t, const char *indent);
 
 int sf_out_text_new(struct sf_output *o, const struct sf_out_opts *opts);
 int sf_out_summary_new(struct sf_output *o, const struct sf_out_opts *opts);
@@ -48,6 +82,10 @@ void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port);
 void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent);
 /* The closing account of every frame. */
 void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end);
+/* One line explaining analysis flag `bit` (an index) on this packet; writes
+ * nothing when another flag of the packet explains it better. */
+void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,
+                     const struct sf_pkt_view *v);
 /* Frames that prove the close kind; returns how many were written to f[]. */
 int sf_out_close_frames(const struct sf_conn *c, uint64_t f[6]);
 

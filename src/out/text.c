@@ -10,6 +10,7 @@
  * rest follows under a "continued" header (memory stays bounded). */
 struct conn_text {
     struct sf_buf lines;
+    struct sf_buf http;      /* the connection's HTTP transactions (capped) */
     enum sf_phase phase;
     bool any;
     bool flushed_early;
@@ -160,6 +161,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
             return;
         }
         sf_buf_init(&ct->lines, NULL, 0);
+        sf_buf_init(&ct->http, NULL, 1u << 20);
     }
     b = &ct->lines;
     if (!ct->any || ct->phase != v->phase) {
@@ -177,9 +179,30 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     if (col)
         sf_buf_puts(b, col);
     role_note(b, p, v);
+    if (v->http)
+        sf_out_http_label_text(b, v->http);
     if (col)
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
+    /* Each TCP analysis flag gets its own line: what it means here. */
+    for (unsigned i = 0; v->analysis && i < SF_AN_COUNT_BITS; i++) {
+        size_t before;
+        if (!(v->analysis & (1u << i)))
+            continue;
+        before = b->len;
+        sf_buf_printf(b, "%s                   ! ", t->opts.color ? C_RED : "");
+        {
+            size_t mark = b->len;
+            sf_explain_flag(b, i, p, v);
+            if (b->len == mark) {      /* nothing to add for this flag */
+                b->len = before;
+                continue;
+            }
+        }
+        if (t->opts.color)
+            sf_buf_puts(b, C_RESET);
+        sf_buf_putc(b, '\n');
+    }
 
     if (t->opts.max_conn_text && b->len > t->opts.max_conn_text) {
         conn_header(t, v->conn, ct->flushed_early);
@@ -200,13 +223,21 @@ static void conn_end(void *ctx, const struct sf_conn *c)
         return;
     ct = sf_idmap_del(&t->conns, c->id);
     conn_header(t, c, ct && ct->flushed_early);
-    if (ct) {
+    if (ct)
         sf_buf_put(&t->out, ct->lines.data, ct->lines.len);
-        sf_buf_free(&ct->lines);
-        free(ct);
-    }
     sf_buf_puts(&t->out, "  summary\n");
     sf_out_conn_facts(&t->out, c, "    ");
+    if (ct) {
+        if (ct->http.len) {
+            sf_buf_puts(&t->out, "    http:      transactions (request -> response)\n");
+            sf_buf_put(&t->out, ct->http.data, ct->http.len);
+            if (ct->http.overflow)
+                sf_buf_puts(&t->out, "               ... (more transactions; the list is capped at 1 MiB)\n");
+        }
+        sf_buf_free(&ct->lines);
+        sf_buf_free(&ct->http);
+        free(ct);
+    }
     sf_buf_putc(&t->out, '\n');
     sf_buf_flush(&t->out);
 }
@@ -218,6 +249,18 @@ static void finish(void *ctx, const struct sf_run_end *end)
     sf_buf_flush(&t->out);
 }
 
+/* Transactions are listed in their connection's summary. */
+static void http_txn(void *ctx, const struct sf_http_txn *t)
+{
+    struct text_out *tx = ctx;
+    struct conn_text *ct;
+    if (!sf_out_selected(&tx->opts, t->conn_id))
+        return;
+    ct = sf_idmap_get(&tx->conns, t->conn_id);
+    if (ct)
+        sf_out_http_txn_text(&ct->http, t, "               ");
+}
+
 static void destroy(void *ctx)
 {
     struct text_out *t = ctx;
@@ -225,6 +268,7 @@ static void destroy(void *ctx)
         struct conn_text *ct = t->conns.keys[i] ? t->conns.vals[i] : NULL;
         if (ct) {
             sf_buf_free(&ct->lines);
+            sf_buf_free(&ct->http);
             free(ct);
         }
     }
@@ -246,5 +290,6 @@ int sf_out_text_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->conn_end = conn_end;
     o->finish = finish;
     o->destroy = destroy;
+    o->http = http_txn;
     return 0;
 }

@@ -1,0 +1,250 @@
+/* http_out.c - HTTP transaction writers shared by the formats: the JSON record, packet labels, text lines. */
+#include <string.h>
+
+#include "out/out.h"
+
+static void key(struct sf_buf *b, const char *k)
+{
+    sf_buf_putc(b, ',');
+    sf_buf_putc(b, '"');
+    sf_buf_puts(b, k);
+    sf_buf_puts(b, "\":");
+}
+
+static void kv_u64(struct sf_buf *b, const char *k, uint64_t v)
+{
+    key(b, k);
+    sf_buf_u64(b, v);
+}
+
+static void kv_sz(struct sf_buf *b, const char *k, const char *s)
+{
+    key(b, k);
+    if (s)
+        sf_buf_json_str(b, s, strlen(s));
+    else
+        sf_buf_puts(b, "null");
+}
+
+static void kv_frame(struct sf_buf *b, const char *k, uint64_t f)
+{
+    key(b, k);
+    if (f)
+        sf_buf_u64(b, f);
+    else
+        sf_buf_puts(b, "null");
+}
+
+static void kv_secs(struct sf_buf *b, const char *k, int64_t ns)
+{
+    key(b, k);
+    if (ns >= 0)
+        sf_buf_secs(b, ns, 9);
+    else
+        sf_buf_puts(b, "null");
+}
+
+/* The fields both messages share. */
+static void msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t first_ts)
+{
+    kv_frame(b, "frame", m->frame);
+    kv_frame(b, "first_frame", m->first_frame);
+    kv_frame(b, "last_frame", m->last_data_frame);
+    kv_frame(b, "head_frame", m->head_frame);
+    kv_u64(b, "frames", m->frames);
+    kv_u64(b, "retransmissions", m->retransmissions);
+    key(b, "complete");
+    sf_buf_puts(b, m->complete ? "true" : "false");
+    key(b, "time");
+    sf_buf_secs(b, m->first_ts - first_ts, 9);
+    kv_u64(b, "header_bytes", m->header_bytes);
+    key(b, "framing");
+    sf_buf_putc(b, '"');
+    sf_buf_puts(b, sf_http_framing_name(m->framing));
+    sf_buf_putc(b, '"');
+    kv_u64(b, "body_wire_bytes", m->body_wire_bytes);
+    kv_u64(b, "body_bytes", m->body_bytes);
+    kv_u64(b, "body_decoded_bytes", m->body_decoded_bytes);
+    kv_sz(b, "content_type", m->content_type);
+    kv_sz(b, "content_encoding", m->content_encoding);
+    key(b, "decode");
+    sf_buf_putc(b, '"');
+    sf_buf_puts(b, sf_http_decode_name(m->decode));
+    sf_buf_putc(b, '"');
+    kv_u64(b, "gaps", m->gaps);
+    kv_u64(b, "gap_bytes", m->gap_bytes);
+}
+
+void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts)
+{
+    sf_buf_puts(b, "{\"type\":\"http\",\"conn\":");
+    sf_buf_u64(b, t->conn_id);
+    kv_u64(b, "n", t->n);
+    key(b, "request");
+    if (t->req.present) {
+        sf_buf_puts(b, "{\"method\":");
+        sf_buf_json_str(b, t->method ? t->method : "", t->method ? strlen(t->method) : 0);
+        kv_sz(b, "uri", t->uri);
+        kv_sz(b, "version", t->req.version);
+        kv_sz(b, "host", t->host);
+        msg_common(b, &t->req, first_ts);
+        sf_buf_putc(b, '}');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    key(b, "response");
+    if (t->resp.present) {
+        sf_buf_puts(b, "{\"status\":");
+        sf_buf_u64(b, t->status);
+        kv_sz(b, "reason", t->reason);
+        kv_sz(b, "version", t->resp.version);
+        msg_common(b, &t->resp, first_ts);
+        key(b, "interim");
+        sf_buf_putc(b, '[');
+        for (uint32_t i = 0; i < t->ninterim; i++) {
+            if (i)
+                sf_buf_putc(b, ',');
+            sf_buf_puts(b, "{\"status\":");
+            sf_buf_u64(b, t->interim[i].status);
+            kv_u64(b, "frame", t->interim[i].frame);
+            sf_buf_putc(b, '}');
+        }
+        sf_buf_puts(b, "]}");
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    key(b, "tunnel");
+    if (t->tunnel != SF_HTTP_TUNNEL_NONE) {
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, sf_http_tunnel_name(t->tunnel));
+        sf_buf_putc(b, '"');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    key(b, "timings");
+    sf_buf_putc(b, '{');
+    sf_buf_puts(b, "\"connect\":");
+    if (t->connect_ns >= 0)
+        sf_buf_secs(b, t->connect_ns, 9);
+    else
+        sf_buf_puts(b, "null");
+    kv_secs(b, "send", t->send_ns);
+    kv_secs(b, "wait", t->wait_ns);
+    kv_secs(b, "receive", t->receive_ns);
+    kv_frame(b, "client_ack_frame", t->client_ack_frame);
+    kv_secs(b, "client_ack", t->client_ack_ts >= 0 && t->resp.present && t->resp.frames
+                                 ? t->client_ack_ts - t->resp.last_ts : -1);
+    sf_buf_puts(b, "}}\n");
+}
+
+void sf_out_http_label_json(struct sf_buf *b, const struct sf_http_label *l)
+{
+    sf_buf_puts(b, ",\"http\":{");
+    if (l->request) {
+        sf_buf_puts(b, "\"method\":");
+        sf_buf_json_str(b, l->method ? l->method : "", l->method ? strlen(l->method) : 0);
+        sf_buf_puts(b, ",\"uri\":");
+        sf_buf_json_str(b, l->uri ? l->uri : "", l->uri ? strlen(l->uri) : 0);
+    } else {
+        sf_buf_puts(b, "\"status\":");
+        sf_buf_u64(b, l->status);
+    }
+    if (l->more)
+        kv_u64(b, "more", l->more);
+    sf_buf_putc(b, '}');
+}
+
+/* Printable text of a header value (control bytes as '.'), capped. */
+static void text_safe(struct sf_buf *b, const char *s, size_t cap)
+{
+    size_t n = s ? strlen(s) : 0;
+    for (size_t i = 0; i < n && i < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        sf_buf_putc(b, (c < 0x20 || c == 0x7f) ? '.' : (char)c);
+    }
+    if (n > cap)
+        sf_buf_puts(b, "...");
+}
+
+void sf_out_http_label_text(struct sf_buf *b, const struct sf_http_label *l)
+{
+    sf_buf_puts(b, "  HTTP ");
+    if (l->request) {
+        text_safe(b, l->method, 32);
+        sf_buf_putc(b, ' ');
+        text_safe(b, l->uri, 120);
+        if (l->frames > 1)
+            sf_buf_printf(b, " (request complete: %u segments)", l->frames);
+    } else {
+        sf_buf_printf(b, "%u", l->status);
+        if (l->reason && l->reason[0]) {
+            sf_buf_putc(b, ' ');
+            text_safe(b, l->reason, 60);
+        }
+        if (l->frames > 1)
+            sf_buf_printf(b, " (response complete: %u segments)", l->frames);
+    }
+    if (l->more)
+        sf_buf_printf(b, " (+%u more message%s)", l->more, l->more > 1 ? "s" : "");
+}
+
+static void ms(struct sf_buf *b, const char *name, int64_t ns)
+{
+    if (ns < 0)
+        return;
+    sf_buf_printf(b, " %s ", name);
+    sf_buf_secs(b, ns * 1000, 3);   /* ms = (ns * 1000) / 1e9, 3 decimals */
+    sf_buf_puts(b, " ms");
+}
+
+void sf_out_http_txn_text(struct sf_buf *b, const struct sf_http_txn *t, const char *indent)
+{
+    sf_buf_printf(b, "%s#%u ", indent, t->n);
+    if (t->req.present) {
+        text_safe(b, t->method, 32);
+        sf_buf_putc(b, ' ');
+        text_safe(b, t->uri, 120);
+        sf_buf_printf(b, " (frame %llu", (unsigned long long)t->req.first_frame);
+        if (t->req.frames > 1)
+            sf_buf_printf(b, "-%llu, %u segments", (unsigned long long)t->req.last_data_frame, t->req.frames);
+        sf_buf_putc(b, ')');
+    } else {
+        sf_buf_puts(b, "(request not captured)");
+    }
+    sf_buf_puts(b, " -> ");
+    if (t->resp.present) {
+        for (uint32_t i = 0; i < t->ninterim; i++)
+            sf_buf_printf(b, "%u (frame %llu), ", t->interim[i].status, (unsigned long long)t->interim[i].frame);
+        sf_buf_printf(b, "%u ", t->status);
+        text_safe(b, t->reason, 60);
+        sf_buf_printf(b, " (frame %llu", (unsigned long long)t->resp.first_frame);
+        if (t->resp.frames > 1)
+            sf_buf_printf(b, "-%llu, %u segments", (unsigned long long)t->resp.last_data_frame, t->resp.frames);
+        sf_buf_printf(b, "), body %llu bytes", (unsigned long long)t->resp.body_bytes);
+        if (t->resp.decode == SF_HTTP_DECODE_OK || t->resp.decode == SF_HTTP_DECODE_CAPPED)
+            sf_buf_printf(b, " (%s, %llu decoded)", t->resp.content_encoding ? t->resp.content_encoding : "",
+                          (unsigned long long)t->resp.body_decoded_bytes);
+        else if (t->resp.decode == SF_HTTP_DECODE_ERROR)
+            sf_buf_puts(b, " (decoding failed)");
+        if (!t->resp.complete)
+            sf_buf_puts(b, ", incomplete");
+        if (t->resp.gaps)
+            sf_buf_printf(b, ", %llu bytes missing", (unsigned long long)t->resp.gap_bytes);
+    } else {
+        sf_buf_puts(b, "no response");
+    }
+    if (t->tunnel != SF_HTTP_TUNNEL_NONE)
+        sf_buf_printf(b, "; tunnel (%s)", sf_http_tunnel_name(t->tunnel));
+    sf_buf_putc(b, '\n');
+    if (t->send_ns >= 0 || t->wait_ns >= 0 || t->receive_ns >= 0 || t->connect_ns >= 0) {
+        sf_buf_printf(b, "%s   timings:", indent);
+        ms(b, "connect", t->connect_ns);
+        ms(b, "send", t->send_ns);
+        ms(b, "wait", t->wait_ns);
+        ms(b, "receive", t->receive_ns);
+        if (t->client_ack_frame)
+            sf_buf_printf(b, "; the client acknowledged the last byte in frame %llu",
+                          (unsigned long long)t->client_ack_frame);
+        sf_buf_putc(b, '\n');
+    }
+}
