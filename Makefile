@@ -16,7 +16,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 INC      := -Iinclude -Isrc
 CFLAGS   ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP -DSYNFIN_LOCALEDIR='"$(PREFIX)/share/locale"'
 LDLIBS   := -lpcap -lz -lbrotlidec -lm
 
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/capture/*.c src/decode/*.c \
@@ -28,9 +28,22 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps demo check unit asan-unit bench fuzz fuzz-build install clean lint
+.PHONY: po all deps demo check unit asan-unit bench fuzz fuzz-build install clean lint
 
-all: $(BUILD)/synfin
+MO       := $(BUILD)/locale/ko/LC_MESSAGES/synfin.mo
+
+all: $(BUILD)/synfin $(MO)
+
+# Translations: po/ko.po is generated from po/synfin.pot and po/ko.py by
+# `make po` (needs xgettext); the build only compiles it with msgfmt.
+$(MO): po/ko.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+po:
+	xgettext --keyword=sf_tr --keyword=N_ --from-code=UTF-8 -o po/synfin.pot \
+	    --package-name=synfin --no-location --sort-output src/out/*.c src/flow/names.c
+	python3 tests/tools/mkpo.py po/synfin.pot po/ko.py po/ko.po
 
 # Build dependencies (Debian packages) are installed when missing.
 deps:
@@ -93,6 +106,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/synfin $(DESTDIR)$(PREFIX)/bin/synfin
 	install -m 644 docs/synfin.1 $(DESTDIR)$(PREFIX)/share/man/man1/synfin.1
+	install -d $(DESTDIR)$(PREFIX)/share/locale/ko/LC_MESSAGES
+	install -m 644 $(MO) $(DESTDIR)$(PREFIX)/share/locale/ko/LC_MESSAGES/synfin.mo
 
 lint:
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INC)

@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct model {
     uint64_t pos[2];        /* delivered + gap bytes so far */
+    uint32_t base[2];       /* stream offset where the direction started (no SYN: first segment) */
     int eofs[2];
 };
 
@@ -42,7 +43,7 @@ static void m_data(void *ctx, int dir, const uint8_t *p, size_t n, const struct 
     struct model *m = ctx;
     (void)src;
     for (size_t i = 0; i < n; i++) {
-        uint32_t off = (uint32_t)(m->pos[dir] + i);
+        uint32_t off = (uint32_t)(m->base[dir] + m->pos[dir] + i);
         if (p[i] != pat(off, 0) && p[i] != pat(off, 1))
             abort();   /* a byte out of its place */
     }
@@ -105,6 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.len = len;
         in.caplen = (sel & 32) ? len / 2 : len;
         in.src.frame = at;
+        if (!r.half[in.dir].started)
+            m.base[in.dir] = (sel & 2) ? 0 : off;
         sf_reasm_segment(&r, &in);
         if (mem.used > mem.limit)
             abort();

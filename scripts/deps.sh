@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - installs the Debian packages a make target needs, only when missing.
 #   scripts/deps.sh build   compiler, libpcap, zlib, brotli
-#   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3
+#   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium
 #   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
 set -euo pipefail
 
@@ -14,6 +14,7 @@ need_cmd make make
 need_hdr /usr/include/pcap/pcap.h libpcap-dev
 need_hdr /usr/include/zlib.h zlib1g-dev
 need_hdr /usr/include/brotli/decode.h libbrotli-dev
+need_cmd msgfmt gettext
 
 case "${1:-build}" in
 build) ;;
@@ -24,6 +25,8 @@ test)
     need_cmd tcpdump tcpdump
     need_cmd python3 python3
     need_cmd mergecap wireshark-common
+    # The HTML report is loaded in headless Chromium (tests/browser/).
+    need_cmd chromium chromium
     # ASan/UBSan/libFuzzer runtimes for clang 14 live in this package on Debian 12.
     if command -v clang >/dev/null 2>&1 && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
         want+=(libclang-rt-14-dev)

@@ -17,7 +17,7 @@
 # packet.  The direct cases use sf_ns_up (client 192.0.2.1, server 192.0.2.2).
 # curl (or scripts/http_client.py) talks to nginx on port 80; tcpdump records
 # on the client's veth.  Congestion control is reno in the namespaces.
-# Every step is bounded; the whole run takes about 15 s.  Each file is checked
+# Every step is bounded; the whole run takes about 20 s.  Each file is checked
 # with tshark (the expected analysis flags must be there) before it replaces
 # the old one in captures/.
 set -euo pipefail

@@ -121,6 +121,11 @@ void sf_analyzer_frame(struct sf_analyzer *a, const struct sf_frame *f, uint64_t
 /* Counts a frame that the BPF filter excluded (it is not analysed). */
 void sf_analyzer_filtered(struct sf_analyzer *a, const struct sf_frame *f, uint64_t frame_no);
 
+/* Runs idle and close-linger expiry as if a frame stamped now_ns had
+ * arrived; a live capture calls it periodically with the wall clock, so
+ * connections end while the wire is quiet. */
+void sf_analyzer_tick(struct sf_analyzer *a, int64_t now_ns);
+
 /* End of input: ends every open connection, in connection order. */
 void sf_analyzer_finish(struct sf_analyzer *a);
 

@@ -238,6 +238,7 @@ struct sf_conn {
     uint64_t rtt_count;
     int64_t rtt_min_ns, rtt_max_ns;
     int64_t *rtt_samples;          /* at most SF_RTT_SAMPLES, a reservoir beyond */
+    uint32_t rtt_cap;
     int64_t rtt_client_side_sum, rtt_server_side_sum;  /* by who acknowledged */
     uint64_t rtt_client_side_n, rtt_server_side_n;
     int64_t hs_ack_ts;

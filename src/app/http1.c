@@ -60,8 +60,6 @@ struct sf_h1 {
     struct h1_dir d[2];
     struct h1_txn *head, *tail, *await;  /* queue; await = first without a final response */
     uint32_t count, ntxn;
-    struct sf_http_header *hdrs;
-    size_t nhdrs_cap;
     int out_dir;           /* direction whose decoded body is being handed out */
     uint64_t cur_frame;
     int64_t cur_ts;
@@ -70,6 +68,7 @@ struct sf_h1 {
 
 static const size_t MAX_LINE = 16384;
 static const size_t MAX_CHUNK_LINE = 1024;
+#define MAX_HEADER_SLOTS 256
 
 struct sf_h1 *sf_h1_new(const struct sf_http_config *cfg, const struct sf_h1_ops *ops, void *ctx,
                         uint64_t conn_id, int64_t connect_ns)
@@ -562,6 +561,7 @@ static enum sf_http_tunnel upgrade_kind(const struct sf_http_header *up)
 static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
 {
     struct h1_dir *d = &h->d[dir];
+    struct sf_http_header hdrs[MAX_HEADER_SLOTS];
     struct sf_http_start s;
     size_t nh;
     long r;
@@ -572,19 +572,15 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
     struct h1_txn *x;
     struct sf_http_msg *m;
 
-    if (!h->hdrs) {
-        h->nhdrs_cap = h->cfg && h->cfg->max_headers ? h->cfg->max_headers : 128;
-        h->hdrs = calloc(h->nhdrs_cap, sizeof(*h->hdrs));
-        if (!h->hdrs) {
-            bad_start(h, dir);
-            return;
-        }
-    }
-    nh = h->nhdrs_cap;
+    /* The header slots live on the stack: no per-connection array (tens
+     * of thousands of connections may be open at once). */
+    nh = h->cfg && h->cfg->max_headers ? h->cfg->max_headers : 128;
+    if (nh > MAX_HEADER_SLOTS)
+        nh = MAX_HEADER_SLOTS;
     if (dir == 0)
-        r = sf_http_parse_request((const char *)buf, len, &s, h->hdrs, &nh, MAX_LINE);
+        r = sf_http_parse_request((const char *)buf, len, &s, hdrs, &nh, MAX_LINE);
     else
-        r = sf_http_parse_response((const char *)buf, len, &s, h->hdrs, &nh, MAX_LINE);
+        r = sf_http_parse_response((const char *)buf, len, &s, hdrs, &nh, MAX_LINE);
     if (r <= 0) {
         bad_start(h, dir);
         return;
@@ -603,11 +599,11 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
     } else {
         memcpy(d->tmp.version, "0.9", 4);
     }
-    te = find_hdr(h->hdrs, nh, "transfer-encoding");
-    ce = find_hdr(h->hdrs, nh, "content-encoding");
-    ct = find_hdr(h->hdrs, nh, "content-type");
-    up = find_hdr(h->hdrs, nh, "upgrade");
-    have_cl = parse_cl(h->hdrs, nh, &cl);
+    te = find_hdr(hdrs, nh, "transfer-encoding");
+    ce = find_hdr(hdrs, nh, "content-encoding");
+    ct = find_hdr(hdrs, nh, "content-type");
+    up = find_hdr(hdrs, nh, "upgrade");
+    have_cl = parse_cl(hdrs, nh, &cl);
     if (te) {
         /* RFC 9112 6.3: chunked must be the final coding. */
         const char *v = te->value;
@@ -663,7 +659,7 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
             h->await = x;
         x->t.method = dupn(s.method, s.method_len, 32);
         x->t.uri = dupn(s.uri, s.uri_len, 8192);
-        set_str(&x->t.host, find_hdr(h->hdrs, nh, "host"), 256);
+        set_str(&x->t.host, find_hdr(hdrs, nh, "host"), 256);
         x->connect = sf_http_eq(s.method, s.method_len, "CONNECT");
         x->head = sf_http_eq(s.method, s.method_len, "HEAD");
         if (up)
@@ -691,7 +687,7 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
     set_str(&m->content_type, ct, 256);
     set_str(&m->content_encoding, ce, 256);
     set_str(&m->transfer_encoding, te, 256);
-    keep_headers(h, m, h->hdrs, nh);
+    keep_headers(h, m, hdrs, nh);
 
     if (dir == 0) {
         if (chunked)
@@ -756,6 +752,12 @@ static size_t head_feed(struct sf_h1 *h, int dir, const uint8_t *p, size_t n)
     if (e) {
         d->slen = 0;
         on_head(h, dir, d->scratch, e);
+        if (d->scap > 4096 && d->slen == 0) {
+            /* A big head is rare: do not keep its buffer for the connection's life. */
+            free(d->scratch);
+            d->scratch = NULL;
+            d->scap = 0;
+        }
         return e - old;
     }
     if (d->slen >= cap) {
@@ -1160,6 +1162,5 @@ void sf_h1_free(struct sf_h1 *h)
         sf_http_decoder_free(h->d[i].dec);
         free(h->d[i].scratch);
     }
-    free(h->hdrs);
     free(h);
 }

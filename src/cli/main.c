@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libintl.h>
+#include <locale.h>
+#include <sys/stat.h>
+
+#ifndef SYNFIN_LOCALEDIR
+#define SYNFIN_LOCALEDIR "/usr/local/share/locale"
+#endif
 
 #include "synfin/analyzer.h"
 #include "synfin/http.h"
@@ -31,6 +38,11 @@ static const char usage_text[] =
     "                      summary: one line per connection\n"
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
     "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
+    "                      ladder: a sequence diagram per connection, 80 columns\n"
+    "  --explain           a sentence under every packet: what it does and why\n"
+    "  --lang LANG         language of the explanations: en or ko (default from LANG)\n"
+    "  --ascii             ladder in plain ASCII instead of Unicode box drawing\n"
+    "  --full              ladder: show every packet (runs of data are folded by default)\n"
     "  --har-bodies        -F har: include response bodies (decoded, up to 1 MiB each)\n"
     "  --follow N          the reassembled conversation of connection N, both directions\n"
     "                      marked, gaps as [N bytes missing] (instead of -F)\n"
@@ -54,6 +66,7 @@ static const char usage_text[] =
     "Every frame is accounted for at the end: TCP analysed, skipped with a reason, or filtered.\n";
 
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
+       OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP };
 
 struct cli {
@@ -65,6 +78,8 @@ struct cli {
     uint64_t *conns;
     size_t nconns;
     int color;                /* -1 auto, 0 never, 1 always */
+    bool explain, ascii, full;
+    const char *lang;
     char *filter;
     struct sf_analyzer_config cfg;
     struct sf_http_config http;   /* application layer (reassembly, HTTP) */
@@ -137,6 +152,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { "conn", required_argument, NULL, OPT_CONN },
+        { "explain", no_argument, NULL, OPT_EXPLAIN },
+        { "lang", required_argument, NULL, OPT_LANG },
+        { "ascii", no_argument, NULL, OPT_ASCII },
+        { "full", no_argument, NULL, OPT_FULL },
         { "color", optional_argument, NULL, OPT_COLOR },
         { "colour", optional_argument, NULL, OPT_COLOR },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
@@ -175,14 +194,31 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'F':
             if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
-                strcmp(optarg, "har")) {
-                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har)\n", optarg);
+                strcmp(optarg, "har") && strcmp(optarg, "ladder")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder)\n",
+                        optarg);
                 return -1;
             }
             cli->format = optarg;
             break;
         case 'o':
             cli->outpath = optarg;
+            break;
+        case OPT_EXPLAIN:
+            cli->explain = true;
+            break;
+        case OPT_ASCII:
+            cli->ascii = true;
+            break;
+        case OPT_FULL:
+            cli->full = true;
+            break;
+        case OPT_LANG:
+            if (strcmp(optarg, "en") && strcmp(optarg, "ko")) {
+                fprintf(stderr, "synfin: --lang wants en or ko, not '%s'\n", optarg);
+                return -1;
+            }
+            cli->lang = optarg;
             break;
         case OPT_CONN:
             if (parse_conns(cli, optarg) != 0) {
@@ -427,6 +463,68 @@ static void http_stream(void *ctx, const struct sf_conn *c, enum sf_dir dir, con
         r->out->stream(r->out->ctx, c, dir, p, n, gap, frame);
 }
 
+/* Binds the "synfin" catalogue: $SYNFIN_LOCALEDIR, else build/locale next
+ * to the binary, else the installed share/locale.  --lang (read early, the
+ * rest of the options come later) or LANG/LC_* choose the language; a
+ * Korean request works even when no ko_KR locale is installed, through
+ * C.UTF-8 and LANGUAGE. */
+static void sf_i18n_setup(int argc, char **argv)
+{
+    char exe[PATH_MAX], dir[PATH_MAX + 16];
+    const char *env = getenv("SYNFIN_LOCALEDIR");
+    const char *want = NULL;
+    ssize_t n;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            want = argv[i + 1];
+        else if (strncmp(argv[i], "--lang=", 7) == 0)
+            want = argv[i] + 7;
+    }
+    if (!want) {
+        const char *vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
+        for (size_t i = 0; i < 4 && !want; i++) {
+            const char *v = getenv(vars[i]);
+            if (v && *v)
+                want = strncmp(v, "ko", 2) == 0 ? "ko" : NULL;
+            if (v && *v && !want)
+                break;
+        }
+    }
+    if (!setlocale(LC_ALL, "") || (want && strcmp(want, "ko") == 0)) {
+        if (want && strcmp(want, "ko") == 0) {
+            setenv("LANGUAGE", "ko", 1);
+            if (!setlocale(LC_ALL, "ko_KR.UTF-8"))
+                setlocale(LC_ALL, "C.UTF-8");
+        }
+    }
+    if (want && strcmp(want, "en") == 0)
+        setenv("LANGUAGE", "en", 1);
+    /* Numbers stay in the C format whatever the language: JSON needs it. */
+    setlocale(LC_NUMERIC, "C");
+    if (env) {
+        bindtextdomain("synfin", env);
+    } else {
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n > 0) {
+            char *slash;
+            struct stat st;
+            exe[n] = '\0';
+            slash = strrchr(exe, '/');
+            if (slash)
+                *slash = '\0';
+            snprintf(dir, sizeof(dir), "%s/locale", exe);
+            if (stat(dir, &st) == 0)
+                bindtextdomain("synfin", dir);
+            else
+                bindtextdomain("synfin", SYNFIN_LOCALEDIR);
+        } else {
+            bindtextdomain("synfin", SYNFIN_LOCALEDIR);
+        }
+    }
+    bind_textdomain_codeset("synfin", "UTF-8");
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli;
@@ -445,6 +543,7 @@ int main(int argc, char **argv)
     int rc = 0, r;
 
     memset(&cli, 0, sizeof(cli));
+    sf_i18n_setup(argc, argv);
     memset(&run, 0, sizeof(run));
     r = parse_args(&cli, argc, argv);
     if (r != 0) {
@@ -495,6 +594,9 @@ int main(int argc, char **argv)
     oo.conns = cli.conns;
     oo.nconns = cli.nconns;
     oo.max_conn_text = 4u << 20;
+    oo.explain = cli.explain;
+    oo.ascii = cli.ascii;
+    oo.full = cli.full;
     if (cli.color < 0)
         oo.color = !cli.outpath && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     else
@@ -510,6 +612,8 @@ int main(int argc, char **argv)
         rc = sf_out_jsonl_new(&out, &oo);
     else if (strcmp(cli.format, "har") == 0)
         rc = sf_out_har_new(&out, &oo, &cli.hopts);
+    else if (strcmp(cli.format, "ladder") == 0)
+        rc = sf_out_ladder_new(&out, &oo);
     else
         rc = sf_out_text_new(&out, &oo);
     if (rc == 0 && cli.export_dir) {

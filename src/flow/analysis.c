@@ -93,6 +93,20 @@ void sf_analysis_free(struct sf_conn *c)
     }
     free(c->rtt_samples);
     c->rtt_samples = NULL;
+    c->rtt_cap = 0;
+}
+
+void sf_analysis_compact(struct sf_conn *c)
+{
+    /* A closed connection keeps only what its record needs. */
+    for (int d = 0; d < 2; d++) {
+        struct sf_seq_state *s = &c->half[d].an;
+        if (s->nsegs == 0 && s->segs) {
+            free(s->segs);
+            s->segs = NULL;
+            s->capsegs = 0;
+        }
+    }
 }
 
 /* Window scaling from the handshake (RFC 7323 2.2), as Wireshark keeps it:
@@ -128,12 +142,18 @@ static void rtt_sample(struct sf_conn *c, enum sf_dir acker, int64_t rtt)
         c->rtt_client_side_sum += rtt, c->rtt_client_side_n++;
     else
         c->rtt_server_side_sum += rtt, c->rtt_server_side_n++;
-    if (!c->rtt_samples) {
-        c->rtt_samples = malloc(SF_RTT_SAMPLES * sizeof(*c->rtt_samples));
-        if (!c->rtt_samples)
-            return;
-    }
     if (c->rtt_count <= SF_RTT_SAMPLES) {
+        /* Short connections have a handful of samples: grow in steps. */
+        if (c->rtt_count > c->rtt_cap) {
+            uint32_t ncap = c->rtt_cap ? c->rtt_cap * 2 : 4;
+            int64_t *n = realloc(c->rtt_samples, ncap * sizeof(*n));
+            if (!n) {
+                c->rtt_count--;
+                return;
+            }
+            c->rtt_samples = n;
+            c->rtt_cap = ncap;
+        }
         c->rtt_samples[c->rtt_count - 1] = rtt;
         return;
     }

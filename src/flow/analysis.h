@@ -13,6 +13,8 @@ void sf_analysis_free(struct sf_conn *c);
  * Call after the relative bases are set, before the lifecycle bookkeeping. */
 void sf_analysis_packet(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p,
                         struct sf_pkt_view *v);
+/* Frees the un-ACKed lists that are empty (called when a connection closes). */
+void sf_analysis_compact(struct sf_conn *c);
 /* The handshake's two half-RTTs, once the handshake ACK is seen. */
 void sf_analysis_handshake_rtt(struct sf_conn *c);
 /* Median of the RTT samples, -1 when none. */

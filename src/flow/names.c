@@ -1,6 +1,10 @@
 /* names.c - the stable names (JSON values) and plain words of phases, roles and closes. */
 #include "synfin/conn.h"
 
+/* Marks the plain words for translation (xgettext --keyword=N_); the
+ * output layer looks them up with sf_tr(). */
+#define N_(s) s
+
 const char *sf_phase_name(enum sf_phase p)
 {
     switch (p) {
@@ -46,15 +50,15 @@ const char *sf_role_words(enum sf_role r)
 }
 
 static const struct role_names closes[SF_CLOSE_COUNT] = {
-    [SF_CLOSE_OPEN] = { "open", "still open at the end of the capture" },
-    [SF_CLOSE_FOUR_WAY] = { "four_way", "4-way close (FIN, ACK, FIN, ACK)" },
-    [SF_CLOSE_THREE_WAY] = { "three_way", "3-way close (FIN, FIN+ACK, ACK)" },
-    [SF_CLOSE_SIMULTANEOUS] = { "simultaneous", "simultaneous close (the two FINs crossed)" },
-    [SF_CLOSE_HALF_CLOSE] = { "half_close", "half-close (data kept flowing after the first FIN)" },
-    [SF_CLOSE_ONE_FIN] = { "one_fin", "one side sent FIN, the other never did (half-open at the end)" },
-    [SF_CLOSE_RST_ABORT] = { "rst_abort", "aborted by RST" },
-    [SF_CLOSE_REFUSED] = { "refused", "refused (RST in answer to the SYN)" },
-    [SF_CLOSE_UNANSWERED_SYN] = { "unanswered_syn", "unanswered SYN" },
+    [SF_CLOSE_OPEN] = { "open", N_("still open at the end of the capture") },
+    [SF_CLOSE_FOUR_WAY] = { "four_way", N_("4-way close (FIN, ACK, FIN, ACK)") },
+    [SF_CLOSE_THREE_WAY] = { "three_way", N_("3-way close (FIN, FIN+ACK, ACK)") },
+    [SF_CLOSE_SIMULTANEOUS] = { "simultaneous", N_("simultaneous close (the two FINs crossed)") },
+    [SF_CLOSE_HALF_CLOSE] = { "half_close", N_("half-close (data kept flowing after the first FIN)") },
+    [SF_CLOSE_ONE_FIN] = { "one_fin", N_("one side sent FIN, the other never did (half-open at the end)") },
+    [SF_CLOSE_RST_ABORT] = { "rst_abort", N_("aborted by RST") },
+    [SF_CLOSE_REFUSED] = { "refused", N_("refused (RST in answer to the SYN)") },
+    [SF_CLOSE_UNANSWERED_SYN] = { "unanswered_syn", N_("unanswered SYN") },
 };
 
 const char *sf_close_kind_name(enum sf_close_kind k)

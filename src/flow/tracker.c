@@ -531,6 +531,8 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
 
     if (!c->closed && fwd->fin_acked && rev->fin_acked)
         c->closed = true;
+    if (c->closed && c->list_id == LIST_OPEN)
+        sf_analysis_compact(c);
     list_unlink(a, c);
     list_append(a, c, c->closed ? LIST_CLOSED : LIST_OPEN);
 
@@ -577,6 +579,13 @@ void sf_analyzer_filtered(struct sf_analyzer *a, const struct sf_frame *f, uint6
     a->totals.frames++;
     a->totals.filtered++;
     a->totals.bytes += f->caplen;
+}
+
+void sf_analyzer_tick(struct sf_analyzer *a, int64_t now_ns)
+{
+    /* Live capture: with no traffic no frame arrives to run expiry, so the
+     * caller passes the wall clock (same epoch as live timestamps). */
+    expire(a, now_ns);
 }
 
 static int by_id(const void *x, const void *y)

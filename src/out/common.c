@@ -153,32 +153,35 @@ static void segmentation_facts(struct sf_buf *b, const struct sf_conn *c, const 
 
     if (h->data_segments == 0)
         return;
-    sf_buf_printf(b, "%s           largest %s segment %u bytes of payload, largest frame %u bytes on the wire",
-                  indent, side(big), h->max_segment, h->max_frame);
+    sf_buf_printf(b, "%s           ", indent);
+    sf_buf_printf(b, sf_tr("largest %s segment %u bytes of payload, largest frame %u bytes on the wire"),
+                  sf_tr(side(big)), h->max_segment, h->max_frame);
     if (rcv->seen && rcv->has_mss) {
         uint32_t limit = rcv->mss;
         bool ts = c->half[0].opts.has_ts && c->half[1].opts.has_ts;
         if (ts)
             limit -= 12;
-        sf_buf_printf(b, "\n%s           the %s announced MSS %u", indent, side(!big), rcv->mss);
+        sf_buf_printf(b, "\n%s           ", indent);
+        sf_buf_printf(b, sf_tr("the %s announced MSS %u"), sf_tr(side(!big)), rcv->mss);
         if (ts)
-            sf_buf_printf(b, "; with 12 bytes of TCP timestamps a full segment carries %u", limit);
+            sf_buf_printf(b, sf_tr("; with 12 bytes of TCP timestamps a full segment carries %u"), limit);
         if (h->max_segment == limit)
-            sf_buf_puts(b, ": the stream was cut into full MSS-sized segments");
+            sf_buf_puts(b, sf_tr(": the stream was cut into full MSS-sized segments"));
         else if (h->max_segment > limit)
-            sf_buf_puts(b, ": segments larger than the MSS mean the capture was taken on the sender "
-                           "before segmentation offload (TSO/GSO) cut them");
+            sf_buf_puts(b, sf_tr(": segments larger than the MSS mean the capture was taken on the sender "
+                                 "before segmentation offload (TSO/GSO) cut them"));
         else
-            sf_buf_puts(b, ": no segment reached it (small writes, or a smaller path MTU)");
+            sf_buf_puts(b, sf_tr(": no segment reached it (small writes, or a smaller path MTU)"));
     }
     sf_buf_printf(b, "\n%s           ", indent);
     if (frag)
-        sf_buf_printf(b, "IP fragmentation: %u segment(s) arrived in several IP fragments "
-                         "(reassembled); that is the IP layer splitting packets, not TCP segmentation",
+        sf_buf_printf(b, sf_tr("IP fragmentation: %u segment(s) arrived in several IP fragments "
+                               "(reassembled); that is the IP layer splitting packets, not TCP "
+                               "segmentation"),
                       frag);
     else
-        sf_buf_puts(b, "no IP fragmentation: the data was split by TCP segmentation (by MSS), "
-                       "each segment in its own IP packet");
+        sf_buf_puts(b, sf_tr("no IP fragmentation: the data was split by TCP segmentation (by MSS), "
+                             "each segment in its own IP packet"));
     sf_buf_putc(b, '\n');
 }
 
@@ -302,7 +305,7 @@ void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *in
     segmentation_facts(b, c, indent);
 
     /* Close. */
-    sf_buf_printf(b, "%sclose:     %s", indent, sf_close_kind_words(c->close_kind));
+    sf_buf_printf(b, "%sclose:     %s", indent, sf_tr(sf_close_kind_words(c->close_kind)));
     if (c->close_kind == SF_CLOSE_RST_ABORT)
         sf_buf_printf(b, " sent by the %s during the %s phase", side(c->rst_by),
                       c->rst_phase == SF_PHASE_CLOSE ? "disconnect" : sf_phase_name(c->rst_phase));

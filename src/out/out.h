@@ -16,6 +16,9 @@ struct sf_out_opts {
     const uint64_t *conns;   /* --conn selection; NULL = all */
     size_t nconns;
     size_t max_conn_text;    /* bytes of text held per connection before it is flushed early */
+    bool explain;            /* --explain: a sentence under every packet */
+    bool ascii;              /* --ascii: ladder without Unicode box drawing */
+    bool full;               /* --full: no folding of data runs */
 };
 
 /* What the run knew at the end, for the closing summary. */
@@ -82,6 +85,12 @@ void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port);
 void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent);
 /* The closing account of every frame. */
 void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end);
+/* A sentence on what the packet does and why (--explain), translated. */
+void sf_explain_packet(struct sf_buf *b, const struct sf_packet *p, const struct sf_pkt_view *v);
+/* The message in the user's language (gettext domain "synfin"). */
+const char *sf_tr(const char *msgid) __attribute__((format_arg(1)));
+int sf_out_ladder_new(struct sf_output *o, const struct sf_out_opts *opts);
+
 /* One line explaining analysis flag `bit` (an index) on this packet; writes
  * nothing when another flag of the packet explains it better. */
 void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,

@@ -34,9 +34,9 @@ struct text_out {
 static const char *phase_title(enum sf_phase p)
 {
     switch (p) {
-    case SF_PHASE_CONNECT: return "connect (3-way handshake)";
-    case SF_PHASE_DATA: return "data";
-    default: return "disconnect";
+    case SF_PHASE_CONNECT: return sf_tr("connect (3-way handshake)");
+    case SF_PHASE_DATA: return sf_tr("data");
+    default: return sf_tr("disconnect");
     }
 }
 
@@ -76,68 +76,68 @@ static const char *role_color(enum sf_role r)
 /* The plain-words note after the numbers. */
 static void role_note(struct sf_buf *b, const struct sf_packet *p, const struct sf_pkt_view *v)
 {
-    const char *who = v->dir == SF_C2S ? "client" : "server";
-    const char *peer = v->dir == SF_C2S ? "server" : "client";
+    const char *who = v->dir == SF_C2S ? sf_tr("client") : sf_tr("server");
+    const char *peer = v->dir == SF_C2S ? sf_tr("server") : sf_tr("client");
 
     switch (v->role) {
     case SF_ROLE_SYN:
-        sf_buf_puts(b, "SYN: the client asks to open a connection");
+        sf_buf_puts(b, sf_tr("SYN: the client asks to open a connection"));
         break;
     case SF_ROLE_SYN_RETRANS:
-        sf_buf_puts(b, "SYN retransmission: no answer yet, the client asks again");
+        sf_buf_puts(b, sf_tr("SYN retransmission: no answer yet, the client asks again"));
         break;
     case SF_ROLE_SYN_ACK:
-        sf_buf_puts(b, "SYN+ACK: the server accepts and sends its own SYN");
+        sf_buf_puts(b, sf_tr("SYN+ACK: the server accepts and sends its own SYN"));
         break;
     case SF_ROLE_SYN_ACK_RETRANS:
-        sf_buf_puts(b, "SYN+ACK retransmission");
+        sf_buf_puts(b, sf_tr("SYN+ACK retransmission"));
         break;
     case SF_ROLE_HANDSHAKE_ACK:
-        sf_buf_puts(b, "handshake ACK: the 3-way handshake is complete");
+        sf_buf_puts(b, sf_tr("handshake ACK: the 3-way handshake is complete"));
         break;
     case SF_ROLE_DATA:
-        sf_buf_printf(b, "data: %u bytes %s -> %s", p->payload_len, who, peer);
+        sf_buf_printf(b, sf_tr("data: %u bytes %s -> %s"), p->payload_len, who, peer);
         break;
     case SF_ROLE_ACK:
-        sf_buf_printf(b, "ACK: the %s has received everything before byte %u", who, v->rel_ack);
+        sf_buf_printf(b, sf_tr("ACK: the %s has received everything before byte %u"), who, v->rel_ack);
         break;
     case SF_ROLE_WINDOW_UPDATE:
-        sf_buf_printf(b, "window update: the %s now accepts %u more bytes (raw window)", who, p->win);
+        sf_buf_printf(b, sf_tr("window update: the %s now accepts %u more bytes (raw window)"), who, p->win);
         break;
     case SF_ROLE_KEEP_ALIVE:
-        sf_buf_printf(b, "keep-alive: the %s checks that the %s is still there", who, peer);
+        sf_buf_printf(b, sf_tr("keep-alive: the %s checks that the %s is still there"), who, peer);
         break;
     case SF_ROLE_FIN_ACTIVE:
-        sf_buf_printf(b, "FIN (active close): the %s has no more data to send", who);
+        sf_buf_printf(b, sf_tr("FIN (active close): the %s has no more data to send"), who);
         break;
     case SF_ROLE_FIN_PASSIVE:
-        sf_buf_printf(b, "FIN (passive close): the %s closes its side too", who);
+        sf_buf_printf(b, sf_tr("FIN (passive close): the %s closes its side too"), who);
         break;
     case SF_ROLE_FIN_RETRANS:
-        sf_buf_puts(b, "FIN retransmission");
+        sf_buf_puts(b, sf_tr("FIN retransmission"));
         break;
     case SF_ROLE_ACK_OF_FIN:
-        sf_buf_printf(b, "ACK of FIN: the %s acknowledges the %s's FIN", who, peer);
+        sf_buf_printf(b, sf_tr("ACK of FIN: the %s acknowledges the %s's FIN"), who, peer);
         break;
     case SF_ROLE_LAST_ACK:
-        sf_buf_printf(b, "last ACK: the %s acknowledges the final FIN; the connection is closed", who);
+        sf_buf_printf(b, sf_tr("last ACK: the %s acknowledges the final FIN; the connection is closed"), who);
         break;
     case SF_ROLE_RST_REFUSED:
-        sf_buf_puts(b, "RST: the server refuses the connection (nothing listens on that port)");
+        sf_buf_puts(b, sf_tr("RST: the server refuses the connection (nothing listens on that port)"));
         break;
     case SF_ROLE_RST_ABORT:
-        sf_buf_printf(b, "RST: the %s aborts the connection", who);
+        sf_buf_printf(b, sf_tr("RST: the %s aborts the connection"), who);
         break;
     default:
         sf_buf_puts(b, sf_role_words(v->role));
         break;
     }
     if ((p->flags & (SF_TH_FIN | SF_TH_SYN)) && p->payload_len > 0)
-        sf_buf_printf(b, ", carrying %u bytes of data", p->payload_len);
+        sf_buf_printf(b, sf_tr(", carrying %u bytes of data"), p->payload_len);
     if (p->ip_reassembled)
-        sf_buf_printf(b, " [came in %u IP fragments]", p->ip_frag_count);
+        sf_buf_printf(b, sf_tr(" [came in %u IP fragments]"), p->ip_frag_count);
     if (p->truncated)
-        sf_buf_puts(b, " [truncated by snaplen]");
+        sf_buf_puts(b, sf_tr(" [truncated by snaplen]"));
 }
 
 static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
@@ -184,6 +184,12 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     if (col)
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
+    if (t->opts.explain) {
+        sf_buf_puts(b, "                   ");
+        sf_buf_puts(b, t->opts.ascii ? "-> " : "\u21b3 ");
+        sf_explain_packet(b, p, v);
+        sf_buf_putc(b, '\n');
+    }
     /* Each TCP analysis flag gets its own line: what it means here. */
     for (unsigned i = 0; v->analysis && i < SF_AN_COUNT_BITS; i++) {
         size_t before;

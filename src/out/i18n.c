@@ -1,0 +1,9 @@
+/* i18n.c - message translation through gettext (domain "synfin"); the CLI binds the catalogue. */
+#include <libintl.h>
+
+#include "out/out.h"
+
+const char *sf_tr(const char *msgid)
+{
+    return dgettext("synfin", msgid);
+}
