@@ -53,6 +53,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# -F html embeds its script, style and page skeleton as C strings (generated).
+HTML_ASSETS := src/out/assets/report.css src/out/assets/errors.js src/out/assets/body.html src/out/assets/report.js
+src/out/html_assets.h: $(HTML_ASSETS) src/out/assets/embed.sh
+	sh src/out/assets/embed.sh $@ sf_html_css=src/out/assets/report.css \
+	    sf_html_js_errors=src/out/assets/errors.js sf_html_body=src/out/assets/body.html \
+	    sf_html_js=src/out/assets/report.js
+$(BUILD)/src/out/html.o: src/out/html_assets.h
+
 $(BUILD)/libsynfin.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -91,7 +99,7 @@ bench:
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h include/synfin/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h include/synfin/*.h) src/out/html_assets.h
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(INC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 

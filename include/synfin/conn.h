@@ -114,8 +114,9 @@ struct sf_seq_state {
     bool is_first_ack;        /* no segment without SYN sent yet: window not scaled */
     uint8_t nsack;            /* SACK blocks in this side's last segment */
     uint32_t sack_bytes;      /* bytes those blocks cover */
-    struct sf_unacked *segs;  /* un-ACKed segments, oldest first */
-    uint32_t nsegs, capsegs;
+    struct sf_unacked *segs;  /* un-ACKed segments: a ring, oldest first */
+    uint32_t head, nsegs, capsegs;  /* capsegs is a power of two */
+    bool sorted;              /* in sequence order too (fast paths apply) */
 };
 
 /* Counters of the TCP analysis for one direction. */
@@ -257,6 +258,7 @@ struct sf_conn {
     bool closed;                   /* FINs both ways acknowledged, or RST */
     bool emitted;
     struct sf_conn *hnext;         /* hash chain */
+    uint64_t flow_hash;            /* keyed hash of its addresses and ports */
     struct sf_conn *lprev, *lnext; /* activity list */
     uint8_t list_id;
 };

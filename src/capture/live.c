@@ -1,4 +1,5 @@
 /* live.c - live capture with libpcap: immediate mode, kernel BPF filter, optional -w dump. */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@ struct sf_live {
     pcap_t *p;
     pcap_dumper_t *dump;
     bool nano;                       /* timestamps in ns (else µs) */
+    int fd;                          /* pcap_get_selectable_fd */
+    int timeout_ms;
     uint32_t linktype;
     volatile sig_atomic_t stop;      /* set by sf_live_break, read by sf_live_next */
     char error[PCAP_ERRBUF_SIZE + 64];
@@ -74,6 +77,17 @@ struct sf_live *sf_live_open(const struct sf_live_config *cfg, enum sf_live_fail
         return NULL;
     }
     l->nano = pcap_get_tstamp_precision(l->p) == PCAP_TSTAMP_PRECISION_NANO;
+    l->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 250;
+    /* In immediate mode a blocking read on Linux (TPACKET_V3) waits until a
+     * frame comes, whatever the timeout: read non-blocking and wait in our
+     * own poll(), which a signal interrupts too. */
+    l->fd = pcap_get_selectable_fd(l->p);
+    if (l->fd < 0 || pcap_setnonblock(l->p, 1, errbuf) != 0) {
+        snprintf(err, errlen, "cannot wait for frames without blocking: %s", errbuf);
+        pcap_close(l->p);
+        free(l);
+        return NULL;
+    }
     l->linktype = linktype_of(l->p);
 
     if (cfg->filter && cfg->filter[0]) {
@@ -115,8 +129,15 @@ int sf_live_next(struct sf_live *l, struct sf_frame *f)
     if (l->stop)
         return -1;
     rc = pcap_next_ex(l->p, &h, &data);
-    if (rc == 0)
-        return l->stop ? -1 : 0;
+    if (rc == 0) {
+        struct pollfd pfd = { l->fd, POLLIN, 0 };
+        (void)poll(&pfd, 1, l->timeout_ms);    /* EINTR: a signal, checked below */
+        if (l->stop)
+            return -1;
+        rc = pcap_next_ex(l->p, &h, &data);
+        if (rc == 0)
+            return 0;
+    }
     if (rc == PCAP_ERROR_BREAK)
         return -1;
     if (rc < 0) {

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "cli/live_cli.h"
 
 /* How often expiry runs and the -w file is flushed while capturing. */
@@ -80,6 +82,7 @@ struct sf_live *sf_cli_live_open(const struct sf_cli_live_opts *o, int *exit_cod
     struct sf_live *l;
     struct passwd *pw = NULL;
     enum sf_live_fail why;
+    const char *name, *desc;
     char err[512];
 
     *exit_code = 1;
@@ -127,6 +130,11 @@ struct sf_live *sf_cli_live_open(const struct sf_cli_live_opts *o, int *exit_cod
         sf_live_close(l);
         return NULL;
     }
+    /* As tcpdump, on stderr: says the capture is up (scripts wait for it). */
+    name = pcap_datalink_val_to_name((int)sf_live_linktype(l));
+    desc = pcap_datalink_val_to_description((int)sf_live_linktype(l));
+    fprintf(stderr, "synfin: listening on %s, link-type %s (%s), snapshot length %u bytes\n", o->iface,
+            name ? name : "?", desc ? desc : "?", SF_MAX_RECORD_CAPLEN);
     *exit_code = 0;
     return l;
 }

@@ -19,17 +19,31 @@
 #include "synfin/http.h"
 #include "synfin/source.h"
 #include "out/out.h"
+#include "cli/demo.h"
+#include "cli/live_cli.h"
+#include "cli/progress.h"
 
 #define SYNFIN_VERSION "0.1.0"
 
 static const char usage_text[] =
     "usage: synfin [options] -r FILE [-r FILE ...] [BPF expression]\n"
+    "       synfin [options] -i IFACE [-w FILE] [-Z USER] [BPF expression]\n"
+    "       synfin --demo\n"
     "\n"
     "Shows the life of every TCP connection in a capture, from the SYN to the last FIN.\n"
     "\n"
     "input:\n"
     "  -r FILE             read a pcap or pcapng file ('-' = standard input); repeat to merge\n"
     "                      several files by timestamp\n"
+    "  -i IFACE            capture live on IFACE (needs root or CAP_NET_RAW,CAP_NET_ADMIN);\n"
+    "                      records stream as packets arrive; Ctrl-C ends the capture, every\n"
+    "                      open connection is reported, then the kernel's drop counts\n"
+    "  -w FILE             -i: also save the captured frames to FILE (pcap)\n"
+    "  -Z USER             -i: drop privileges to USER once the device is open\n"
+    "  -B KIB              -i: kernel capture buffer in KiB (default 2048)\n"
+    "  --no-progress       no progress bar (one is drawn on stderr, a terminal, for files)\n"
+    "  --demo              serve a 20 KB page on 127.0.0.1, fetch it with MSS 1460, capture it\n"
+    "                      on lo and show its handshake, data and close\n"
     "  -c N                stop after N frames\n"
     "  BPF expression      tcpdump filter syntax, e.g. 'tcp port 80' (frames it rejects are\n"
     "                      counted as filtered)\n"
@@ -39,6 +53,8 @@ static const char usage_text[] =
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
     "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
     "                      ladder: a sequence diagram per connection, 80 columns\n"
+    "                      html: one self-contained page (use -o report.html): connections,\n"
+    "                      SVG ladders, anomalies, HTTP waterfall (docs/html.md)\n"
     "  --explain           a sentence under every packet: what it does and why\n"
     "  --lang LANG         language of the explanations: en or ko (default from LANG)\n"
     "  --ascii             ladder in plain ASCII instead of Unicode box drawing\n"
@@ -68,6 +84,8 @@ static const char usage_text[] =
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP };
+/* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
+enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
 struct cli {
     const char **inputs;
@@ -86,6 +104,11 @@ struct cli {
     struct sf_out_http_opts hopts;
     bool follow;
     const char *export_dir;
+    const char *iface;        /* -i: live capture */
+    const char *dump_path;    /* -w */
+    const char *user;         /* -Z */
+    int buffer_bytes;         /* -B, in bytes */
+    bool demo, no_progress;
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -167,6 +190,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "har-bodies", no_argument, NULL, OPT_HAR_BODIES },
         { "reasm-max", required_argument, NULL, OPT_REASM_MAX },
         { "reasm-memcap", required_argument, NULL, OPT_REASM_MEMCAP },
+        { "demo", no_argument, NULL, OPT_DEMO },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -176,7 +201,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->color = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
-    while ((ch = getopt_long(argc, argv, "r:c:F:o:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {
             const char **grown = realloc(cli->inputs, (cli->ninputs + 1) * sizeof(*grown));
@@ -194,8 +219,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'F':
             if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
-                strcmp(optarg, "har") && strcmp(optarg, "ladder")) {
-                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder)\n",
+                strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder, html)\n",
                         optarg);
                 return -1;
             }
@@ -293,6 +318,30 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             cli->cfg.max_conns = (uint32_t)v;
             break;
         }
+        case 'i':
+            cli->iface = optarg;
+            break;
+        case 'w':
+            cli->dump_path = optarg;
+            break;
+        case 'Z':
+            cli->user = optarg;
+            break;
+        case 'B': {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v == 0 || v > (1u << 20)) {
+                fprintf(stderr, "synfin: -B wants a buffer size in KiB (1 to 1048576)\n");
+                return -1;
+            }
+            cli->buffer_bytes = (int)(v * 1024);
+            break;
+        }
+        case OPT_DEMO:
+            cli->demo = true;
+            break;
+        case OPT_NO_PROGRESS:
+            cli->no_progress = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 1;
@@ -320,8 +369,16 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             at += n;
         }
     }
-    if (cli->ninputs == 0) {
-        fprintf(stderr, "synfin: no input: give a capture with -r FILE (see --help)\n");
+    if (cli->iface && cli->ninputs) {
+        fprintf(stderr, "synfin: -i and -r cannot be used together\n");
+        return -1;
+    }
+    if (!cli->iface && (cli->dump_path || cli->user || cli->buffer_bytes)) {
+        fprintf(stderr, "synfin: -w, -Z and -B go with -i IFACE\n");
+        return -1;
+    }
+    if (cli->ninputs == 0 && !cli->iface && !cli->demo) {
+        fprintf(stderr, "synfin: no input: give a capture with -r FILE or an interface with -i (see --help)\n");
         return -1;
     }
     return 0;
@@ -534,6 +591,8 @@ int main(int argc, char **argv)
     struct run run;
     struct sf_analyzer *an = NULL;
     struct sf_source *src = NULL;
+    struct sf_live *live = NULL;        /* -i */
+    struct sf_progress *progress = NULL;
     struct bpf_cache *bc = NULL;
     struct sf_frame f;
     struct sf_run_end end;
@@ -548,6 +607,10 @@ int main(int argc, char **argv)
     r = parse_args(&cli, argc, argv);
     if (r != 0) {
         rc = r > 0 ? 0 : 2;   /* > 0: --help or --version answered */
+        goto done;
+    }
+    if (cli.demo) {
+        rc = sf_demo_main(cli.color < 0 ? "auto" : cli.color ? "always" : "never");
         goto done;
     }
 
@@ -573,8 +636,15 @@ int main(int argc, char **argv)
         }
     }
 
-    src = sf_source_open(cli.inputs, cli.ninputs, err, sizeof(err));
-    if (!src) {
+    if (cli.iface) {
+        /* Opens the device, then drops privileges (-Z) before any file is opened. */
+        struct sf_cli_live_opts lo = { cli.iface, cli.filter, cli.dump_path, cli.user, cli.buffer_bytes };
+        live = sf_cli_live_open(&lo, &rc);
+        if (!live)
+            goto done;
+    }
+    src = live ? NULL : sf_source_open(cli.inputs, cli.ninputs, err, sizeof(err));
+    if (!src && !live) {
         fprintf(stderr, "synfin: %s\n", err);
         rc = 1;
         goto done;
@@ -614,6 +684,8 @@ int main(int argc, char **argv)
         rc = sf_out_har_new(&out, &oo, &cli.hopts);
     else if (strcmp(cli.format, "ladder") == 0)
         rc = sf_out_ladder_new(&out, &oo);
+    else if (strcmp(cli.format, "html") == 0)
+        rc = sf_out_html_new(&out, &oo);
     else
         rc = sf_out_text_new(&out, &oo);
     if (rc == 0 && cli.export_dir) {
@@ -662,8 +734,13 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    while ((r = sf_source_next(src, &f)) == 1) {
+    if (live)   /* the kernel applies the BPF filter: no frame arrives filtered out */
+        rc = sf_cli_live_run(live, cli.iface, an, cli.max_frames, fout, &frame_no);
+    if (src && !cli.no_progress)
+        progress = sf_progress_new(cli.inputs, cli.ninputs, !cli.outpath && isatty(STDOUT_FILENO));
+    while (src && (r = sf_source_next(src, &f)) == 1) {
         frame_no++;
+        sf_progress_frame(progress, &f);
         if (bc && !bpf_match(bc, cli.filter, &f))
             sf_analyzer_filtered(an, &f, frame_no);
         else
@@ -671,16 +748,19 @@ int main(int argc, char **argv)
         if (cli.max_frames && frame_no >= cli.max_frames)
             break;
     }
+    sf_progress_end(progress);
     sf_analyzer_finish(an);
 
     memset(&end, 0, sizeof(end));
     end.totals = sf_analyzer_totals(an);
     end.frag = sf_analyzer_frag_stats(an);
     end.frag_pending = sf_analyzer_frag_pending(an);
-    end.read_error = sf_source_error(src);
-    end.reader_warnings = sf_source_warnings(src);
+    end.read_error = src ? sf_source_error(src) : NULL;
+    end.reader_warnings = src ? sf_source_warnings(src) : 0;
     sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
+    if (live)
+        sf_cli_live_report(live, cli.iface);
     if (run.objects) {
         long nobj = sf_objects_finish(run.objects, err, sizeof(err));
         if (nobj < 0) {
@@ -705,6 +785,7 @@ done:
     sf_http_app_free(run.app);
     sf_objects_free(run.objects);
     sf_source_close(src);
+    sf_live_close(live);
     for (int i = 0; bc && i < bc->n; i++)
         if (bc->state[i] == 1)
             pcap_freecode(&bc->prog[i]);

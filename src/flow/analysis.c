@@ -186,28 +186,89 @@ int64_t sf_analysis_rtt_median(const struct sf_conn *c)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
+/* The un-ACKed list is a ring in send order.  While it is also in
+ * sequence order (the common case: no retransmission pending) the ACK and
+ * bytes-in-flight work touches only its ends; otherwise it is scanned
+ * whole, as Wireshark walks its list. */
+#define SEG(st, i) ((st)->segs[((st)->head + (i)) & ((st)->capsegs - 1)])
+
 static void push_seg(struct sf_seq_state *s, uint32_t seq, uint32_t nextseq, uint64_t frame,
                      int64_t ts)
 {
+    struct sf_unacked *u;
     if (s->nsegs >= SF_MAX_UNACKED)
         return;
     if (s->nsegs == s->capsegs) {
         uint32_t ncap = s->capsegs ? s->capsegs * 2 : 8;
-        struct sf_unacked *n;
-        if (ncap > SF_MAX_UNACKED)
-            ncap = SF_MAX_UNACKED;
-        n = realloc(s->segs, ncap * sizeof(*n));
+        struct sf_unacked *n = malloc(ncap * sizeof(*n));
         if (!n)
             return;
+        for (uint32_t i = 0; i < s->nsegs; i++)
+            n[i] = SEG(s, i);
+        free(s->segs);
         s->segs = n;
         s->capsegs = ncap;
+        s->head = 0;
     }
-    s->segs[s->nsegs].seq = seq;
-    s->segs[s->nsegs].nextseq = nextseq;
-    s->segs[s->nsegs].frame = frame;
-    s->segs[s->nsegs].ts = ts;
-    s->segs[s->nsegs].retransmitted = false;
+    if (s->nsegs == 0) {
+        s->sorted = true;
+    } else {
+        const struct sf_unacked *last = &SEG(s, s->nsegs - 1);
+        if (LT_SEQ(seq, last->seq) || LT_SEQ(nextseq, last->nextseq))
+            s->sorted = false;
+    }
+    u = &SEG(s, s->nsegs);
+    u->seq = seq;
+    u->nextseq = nextseq;
+    u->frame = frame;
+    u->ts = ts;
+    u->retransmitted = false;
     s->nsegs++;
+}
+
+/* Removes what `ack` covers from the list; an exact match (the oldest one)
+ * gives the RTT sample. */
+static void ack_segments(struct sf_seq_state *s, uint32_t ack, int64_t now, struct sf_pkt_view *v)
+{
+    if (s->sorted) {
+        /* Fully acknowledged segments form a prefix... */
+        while (s->nsegs && LE_SEQ(SEG(s, 0).nextseq, ack)) {
+            const struct sf_unacked *u = &SEG(s, 0);
+            if (ack == u->nextseq && !v->acked_frame) {
+                v->acked_frame = u->frame;
+                v->ack_rtt_ns = now - u->ts;
+                v->ack_ambiguous = u->retransmitted;
+            }
+            s->head = (s->head + 1) & (s->capsegs - 1);
+            s->nsegs--;
+        }
+        /* ...then partly acknowledged ones, up to the first untouched. */
+        for (uint32_t i = 0; i < s->nsegs && GT_SEQ(ack, SEG(s, i).seq); i++)
+            SEG(s, i).seq = ack;
+    } else {
+        uint32_t keep = 0, n = s->nsegs;
+        for (uint32_t i = 0; i < n; i++) {
+            struct sf_unacked u = SEG(s, i);
+            if (ack == u.nextseq) {
+                /* Several copies: Wireshark ends on the oldest. */
+                if (!v->acked_frame) {
+                    v->acked_frame = u.frame;
+                    v->ack_rtt_ns = now - u.ts;
+                    v->ack_ambiguous = u.retransmitted;
+                }
+                continue;
+            }
+            if (GT_SEQ(ack, u.seq) && LE_SEQ(ack, u.nextseq))
+                u.seq = ack;          /* partly acknowledged */
+            else if (!GT_SEQ(u.nextseq, ack))
+                continue;             /* old: acknowledged before */
+            SEG(s, keep) = u;
+            keep++;
+        }
+        s->nsegs = keep;
+    }
+    if (s->nsegs == 0)
+        s->sorted = true;
 }
 
 static void zero_window_episode(struct sf_an_counts *cnt, bool zero, int64_t now)
@@ -343,10 +404,10 @@ finished_retrans:
         if (fl & (SF_AN_RETRANSMISSION | SF_AN_FAST_RETRANSMISSION | SF_AN_SPURIOUS_RETRANSMISSION |
                   SF_AN_OUT_OF_ORDER))
             for (uint32_t i = 0; i < fwd->nsegs; i++)
-                if (LE_SEQ(fwd->segs[i].seq, seq) && GT_SEQ(fwd->segs[i].nextseq, seq)) {
-                    fwd->segs[i].retransmitted = true;
+                if (LE_SEQ(SEG(fwd, i).seq, seq) && GT_SEQ(SEG(fwd, i).nextseq, seq)) {
+                    SEG(fwd, i).retransmitted = true;
                     if (!v->original_frame)
-                        v->original_frame = fwd->segs[i].frame;
+                        v->original_frame = SEG(fwd, i).frame;
                 }
         push_seg(fwd, seq, nextseq, p->frame, now);
     }
@@ -375,41 +436,27 @@ finished_retrans:
     /* Drop what this ACK covers from the other side's un-ACKed list; an
      * exact match gives the RTT sample (tcp.analysis.ack_rtt). */
     if (flags & SF_TH_ACK) {
-        uint32_t keep = 0;
-        for (uint32_t i = 0; i < rev->nsegs; i++) {
-            struct sf_unacked *u = &rev->segs[i];
-            if (ack == u->nextseq) {
-                /* Several copies: Wireshark ends on the oldest. */
-                if (!v->acked_frame) {
-                    v->acked_frame = u->frame;
-                    v->ack_rtt_ns = now - u->ts;
-                    v->ack_ambiguous = u->retransmitted;
-                }
-            } else if (GT_SEQ(ack, u->seq) && LE_SEQ(ack, u->nextseq)) {
-                u->seq = ack;          /* partly acknowledged */
-                rev->segs[keep++] = *u;
-                continue;
-            } else if (GT_SEQ(u->nextseq, ack)) {
-                rev->segs[keep++] = *u;
-                continue;
-            }
-        }
-        rev->nsegs = keep;
+        ack_segments(rev, ack, now, v);
         if (v->ack_rtt_ns >= 0 && !v->ack_ambiguous)
             rtt_sample(c, dir, v->ack_rtt_ns);
     }
 
     /* Bytes in flight after this segment: the span of this side's un-ACKed list. */
     if (seglen && fwd->nsegs && fwd->valid_bif) {
-        uint32_t first = fwd->segs[0].seq - c->half[dir].base_seq;
-        uint32_t last = fwd->segs[0].nextseq - c->half[dir].base_seq;
-        for (uint32_t i = 1; i < fwd->nsegs; i++) {
-            uint32_t s = fwd->segs[i].seq - c->half[dir].base_seq;
-            uint32_t e = fwd->segs[i].nextseq - c->half[dir].base_seq;
-            if (e > last)
-                last = e;
-            if (s < first)
-                first = s;
+        uint32_t base = c->half[dir].base_seq;
+        uint32_t first = SEG(fwd, 0).seq - base;
+        uint32_t last = SEG(fwd, fwd->nsegs - 1).nextseq - base;
+        if (!fwd->sorted) {
+            /* Wireshark's span on relative numbers: lowest start, highest end. */
+            last = SEG(fwd, 0).nextseq - base;
+            for (uint32_t i = 1; i < fwd->nsegs; i++) {
+                uint32_t st = SEG(fwd, i).seq - base;
+                uint32_t e = SEG(fwd, i).nextseq - base;
+                if (e > last)
+                    last = e;
+                if (st < first)
+                    first = st;
+            }
         }
         {
             uint32_t in_flight = last - first - rev->sack_bytes;

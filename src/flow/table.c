@@ -63,7 +63,8 @@ struct sf_conn *sf_flow_table_find(const struct sf_flow_table *t, const struct s
     *hash_out = h;
     for (struct sf_conn *c = t->buckets[h & t->mask]; c; c = c->hnext) {
         struct sf_flow_key ck;
-        if (c->port[0] != k->port_lo && c->port[0] != k->port_hi)
+        /* The stored hash settles almost every mismatch without a key. */
+        if (c->flow_hash != h)
             continue;
         conn_key(c, &ck);
         if (memcmp(&ck, k, sizeof(ck)) == 0)
@@ -84,12 +85,8 @@ static int grow(struct sf_flow_table *t)
         struct sf_conn *c = t->buckets[i];
         while (c) {
             struct sf_conn *next = c->hnext;
-            struct sf_flow_key k;
-            uint64_t h;
-            conn_key(c, &k);
-            h = key_hash(t, &k);
-            c->hnext = nb[h & (n - 1)];
-            nb[h & (n - 1)] = c;
+            c->hnext = nb[c->flow_hash & (n - 1)];
+            nb[c->flow_hash & (n - 1)] = c;
             c = next;
         }
     }
@@ -102,6 +99,7 @@ static int grow(struct sf_flow_table *t)
 int sf_flow_table_insert(struct sf_flow_table *t, struct sf_conn *c, uint64_t h)
 {
     int rc = 0;
+    c->flow_hash = h;
     c->hnext = t->buckets[h & t->mask];
     t->buckets[h & t->mask] = c;
     t->count++;
@@ -112,10 +110,7 @@ int sf_flow_table_insert(struct sf_flow_table *t, struct sf_conn *c, uint64_t h)
 
 void sf_flow_table_remove(struct sf_flow_table *t, struct sf_conn *c)
 {
-    struct sf_flow_key k;
-    struct sf_conn **pp;
-    conn_key(c, &k);
-    pp = &t->buckets[key_hash(t, &k) & t->mask];
+    struct sf_conn **pp = &t->buckets[c->flow_hash & t->mask];
     while (*pp) {
         if (*pp == c) {
             *pp = c->hnext;

@@ -140,6 +140,13 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         sf_buf_u64(b, (uint64_t)v->win_scaled);
     else
         sf_buf_puts(b, "null");
+    /* tcp.window_size_scalefactor: -1 unknown (no handshake seen), -2 no
+     * scaling, else the multiplier. */
+    key(b, "win_scale_factor");
+    if (v->win_scale < 0)
+        sf_buf_i64(b, v->win_scale);
+    else
+        sf_buf_u64(b, 1u << v->win_scale);
     if (p->flags & SF_TH_SYN) {
         key(b, "opts");
         sf_buf_putc(b, '{');

@@ -22,7 +22,7 @@ FLAGS = ["retransmission", "fast_retransmission", "spurious_retransmission", "ou
          "reused_ports"]
 FIGS = [("dup_ack_num", "tcp.analysis.duplicate_ack_num"), ("acks_frame", "tcp.analysis.acks_frame"),
         ("ack_rtt", "tcp.analysis.ack_rtt"), ("bytes_in_flight", "tcp.analysis.bytes_in_flight"),
-        ("win_scaled", "tcp.window_size")]
+        ("win_scaled", "tcp.window_size"), ("win_scale_factor", "tcp.window_size_scalefactor")]
 
 
 def tshark(path):
