@@ -3,7 +3,8 @@
 #
 # Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
 # bundled captures, CLI behaviour, the tshark differential over every capture,
-# connection facts against tshark, and the corpus under ASan+UBSan.
+# connection facts against tshark, the HTML report in headless Chromium, and
+# the corpus under ASan+UBSan.
 # Ends with one line "N passed, N failed".  The public corpus is read in place
 # from $SYNFIN_CORPUS (default ../shared/captures); when it is absent those
 # groups say so and are skipped, the rest still runs.
@@ -140,6 +141,23 @@ else
     else
         bad "http differential" "$out"
     fi
+fi
+
+# ------------------------------------------ HTML report in a real browser
+# tests/browser/check_html.sh: headless Chromium loads -F html reports; one
+# "ok ..." / "FAIL ..." line per check.
+echo "html report (headless chromium)"
+SYNFIN="$SYNFIN" ASAN_SYNFIN="$ASAN_SYNFIN" bash tests/browser/check_html.sh >"$TMP/browser.out" 2>&1
+browser_rc=$?
+while IFS= read -r line; do
+    case "$line" in
+    "ok "*) ok "${line#ok }" ;;
+    "FAIL "*) bad "${line#FAIL }" ;;
+    *) printf '        %s\n' "$line" ;;
+    esac
+done <"$TMP/browser.out"
+if [ $browser_rc -ne 0 ] && ! grep -q '^FAIL ' "$TMP/browser.out"; then
+    bad "html report checks (exit $browser_rc)" "$(tail -20 "$TMP/browser.out")"
 fi
 
 # ------------------------------------------- corpus under ASan + UBSan

@@ -130,7 +130,7 @@ static void cookies(struct sf_buf *b, const struct sf_http_msg *m, bool response
         /* Set-Cookie: only the first pair is the cookie; the rest are attributes. */
         pairs(b, h->value, strlen(h->value), ';', response);
         if (b->len && b->data[b->len - 1] == ',')
-            b->len--;
+            sf_buf_truncate(b, b->len - 1);
     }
     sf_buf_putc(b, ']');
 }

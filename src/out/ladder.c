@@ -227,9 +227,10 @@ static void make_label(struct ladder_out *l, const struct sf_packet *p, const st
             sf_buf_printf(&lb, " !%s", sf_analysis_name(i));
     /* Too long for the arrow: cut with an ellipsis. */
     if (columns_n(lb.data ? lb.data : "", lb.len) > INNER - 6 || lb.overflow) {
-        lb.len = (size_t)(INNER - 9);
-        while (lb.len && ((unsigned char)lb.data[lb.len] & 0xc0) == 0x80)
-            lb.len--;
+        size_t cut = (size_t)(INNER - 9);
+        while (cut && ((unsigned char)lb.data[cut] & 0xc0) == 0x80)
+            cut--;
+        sf_buf_truncate(&lb, cut);
         sf_buf_puts(&lb, "...");
     }
     snprintf(r->label, sizeof(r->label), "%.*s", (int)lb.len, lb.data ? lb.data : "");

@@ -201,7 +201,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
             size_t mark = b->len;
             sf_explain_flag(b, i, p, v);
             if (b->len == mark) {      /* nothing to add for this flag */
-                b->len = before;
+                sf_buf_truncate(b, before);
                 continue;
             }
         }

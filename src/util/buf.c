@@ -17,13 +17,31 @@ void sf_buf_free(struct sf_buf *b)
 {
     free(b->data);
     b->data = NULL;
-    b->len = b->cap = 0;
+    b->len = b->cap = b->room = 0;
+}
+
+/* How much the inline path may append before the slow path must look
+ * (flush threshold, ceiling, capacity). */
+static void update_room(struct sf_buf *b)
+{
+    size_t limit = b->cap;
+    if (b->out && limit > SF_BUF_FLUSH_AT)
+        limit = SF_BUF_FLUSH_AT;
+    b->room = limit > b->len ? limit - b->len : 0;
 }
 
 void sf_buf_reset(struct sf_buf *b)
 {
     b->len = 0;
     b->overflow = false;
+    update_room(b);
+}
+
+void sf_buf_truncate(struct sf_buf *b, size_t n)
+{
+    if (n < b->len)
+        b->len = n;
+    update_room(b);
 }
 
 void sf_buf_flush(struct sf_buf *b)
@@ -33,6 +51,7 @@ void sf_buf_flush(struct sf_buf *b)
     if (fwrite(b->data, 1, b->len, b->out) != b->len)
         b->io_error = true;
     b->len = 0;
+    update_room(b);
 }
 
 /* Makes room for n more bytes; false when the ceiling or memory says no. */
@@ -64,26 +83,15 @@ static bool reserve(struct sf_buf *b, size_t n)
     return true;
 }
 
-void sf_buf_put(struct sf_buf *b, const char *s, size_t n)
+void sf__buf_put_slow(struct sf_buf *b, const char *s, size_t n)
 {
-    if (!reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-}
-
-void sf_buf_puts(struct sf_buf *b, const char *s)
-{
-    sf_buf_put(b, s, strlen(s));
-}
-
-void sf_buf_putc(struct sf_buf *b, char c)
-{
-    if (b->len < b->cap && !(b->out && b->len >= SF_BUF_FLUSH_AT)) {
-        b->data[b->len++] = c;
+    if (!reserve(b, n)) {
+        update_room(b);
         return;
     }
-    sf_buf_put(b, &c, 1);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    update_room(b);
 }
 
 void sf_buf_u64(struct sf_buf *b, uint64_t v)
@@ -162,6 +170,7 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+    update_room(b);
 }
 
 void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n)

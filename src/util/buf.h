@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* When `out` is set the buffer flushes to it past `flush_at` bytes;
  * otherwise it only accumulates (up to `max`, past which bytes are dropped
@@ -13,6 +14,7 @@
 struct sf_buf {
     char *data;
     size_t len, cap;
+    size_t room;      /* bytes the inline fast path may append (0: take the slow path) */
     size_t max;
     FILE *out;
     bool overflow;
@@ -24,9 +26,9 @@ struct sf_buf {
 void sf_buf_init(struct sf_buf *b, FILE *out, size_t max);
 void sf_buf_free(struct sf_buf *b);
 void sf_buf_reset(struct sf_buf *b);
-void sf_buf_put(struct sf_buf *b, const char *s, size_t n);
-void sf_buf_puts(struct sf_buf *b, const char *s);
-void sf_buf_putc(struct sf_buf *b, char c);
+void sf__buf_put_slow(struct sf_buf *b, const char *s, size_t n);
+/* Cuts the buffer back to n bytes (n <= len). */
+void sf_buf_truncate(struct sf_buf *b, size_t n);
 void sf_buf_u64(struct sf_buf *b, uint64_t v);
 void sf_buf_i64(struct sf_buf *b, int64_t v);
 /* ns as seconds with `decimals` (1..9) digits, e.g. 1.234567 */
@@ -37,6 +39,34 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) __attribute__((format
  * whatever the capture holds). */
 void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n);
 void sf_buf_addr(struct sf_buf *b, const uint8_t *a, int family);
+/* Appends: the common case is a memcpy into room already there (output
+ * formats call these per field, so they are inline). */
+static inline void sf_buf_put(struct sf_buf *b, const char *s, size_t n)
+{
+    if (n <= b->room) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->room -= n;
+        return;
+    }
+    sf__buf_put_slow(b, s, n);
+}
+
+static inline void sf_buf_puts(struct sf_buf *b, const char *s)
+{
+    sf_buf_put(b, s, strlen(s));   /* strlen of a literal folds at compile time */
+}
+
+static inline void sf_buf_putc(struct sf_buf *b, char c)
+{
+    if (b->room) {
+        b->data[b->len++] = c;
+        b->room--;
+        return;
+    }
+    sf__buf_put_slow(b, &c, 1);
+}
+
 /* Writes everything out (no-op without `out`). */
 void sf_buf_flush(struct sf_buf *b);
 

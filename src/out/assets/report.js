@@ -506,6 +506,13 @@
       }
     });
     wrap.appendChild(svg);
+    /* Separator labels get their measured width once the SVG is laid out. */
+    var seps = svg.querySelectorAll('.sep');
+    for (var si = 0; si < seps.length; si++) {
+      var t = seps[si].querySelector('text'), rc = seps[si].querySelector('rect');
+      var tw = t && t.getComputedTextLength ? t.getComputedTextLength() : 0;
+      if (tw > 0) rc.setAttribute('width', Math.min(L.W - L.CX - 16, tw + 16));
+    }
   }
 
   function packetArrow(p, top, t0, c) {
