@@ -116,6 +116,12 @@ install: all
 	install -m 644 docs/synfin.1 $(DESTDIR)$(PREFIX)/share/man/man1/synfin.1
 	install -d $(DESTDIR)$(PREFIX)/share/locale/ko/LC_MESSAGES
 	install -m 644 $(MO) $(DESTDIR)$(PREFIX)/share/locale/ko/LC_MESSAGES/synfin.mo
+	install -d $(DESTDIR)$(PREFIX)/share/synfin
+	install -m 644 captures/http-get-segmented.pcap $(DESTDIR)$(PREFIX)/share/synfin/http-get-segmented.pcap
+
+# synfin --demo without capture permission shows the bundled capture, also
+# from an installed tree.
+$(BUILD)/src/cli/demo.o: ALL_CFLAGS += -DSF_DATADIR='"$(PREFIX)/share/synfin"'
 
 lint:
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- $(CSTD) $(INC)

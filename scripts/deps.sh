@@ -25,12 +25,20 @@ test)
     need_cmd tcpdump tcpdump
     need_cmd python3 python3
     need_cmd mergecap wireshark-common
+    # tests/live: curl in one network namespace, synfin -i in the other
+    need_cmd curl curl
+    need_cmd ip iproute2
+    need_cmd ethtool ethtool
+    need_cmd setpriv util-linux
     # The HTML report is loaded in headless Chromium (tests/browser/).
     need_cmd chromium chromium
     # ASan/UBSan/libFuzzer runtimes for clang 14 live in this package on Debian 12.
-    if command -v clang >/dev/null 2>&1 && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
+    # (only "Recommended" by clang-14, so --no-install-recommends skips it).
+    if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
         want+=(libclang-rt-14-dev)
     fi
+    # xgettext checks that every message has its Korean translation.
+    need_cmd xgettext gettext
     ;;
 bench)
     need_cmd tshark tshark

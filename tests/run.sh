@@ -2,7 +2,8 @@
 # run.sh - the whole suite (make check calls it after building both variants).
 #
 # Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
-# bundled captures, CLI behaviour, the tshark differential over every capture,
+# bundled captures, CLI behaviour, live capture in network namespaces and
+# --demo (root), the tshark differential over every capture,
 # connection facts against tshark, the HTML report in headless Chromium, and
 # the corpus under ASan+UBSan.
 # Ends with one line "N passed, N failed".  The public corpus is read in place
@@ -94,6 +95,26 @@ for t in tests/cli/*.sh; do
         ok "$(basename "$t" .sh): $(printf '%s' "$out" | tail -1)"
     else
         bad "$(basename "$t" .sh)" "$out"
+    fi
+done
+
+# ------------------------------------------- live capture and --demo (root)
+# tests/live/*.sh: -i on a veth between two network namespaces, --demo on
+# lo.  Each prints "ok ..." / "FAIL ...: detail" per check, counted here.
+# They need root (CI runs as root) and fail, never skip, without it.
+echo "live capture and --demo (root, network namespaces)"
+for t in tests/live/*.sh; do
+    [ -f "$t" ] || continue
+    out=$(SYNFIN="$SYNFIN" timeout 180 bash "$t" 2>&1)
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok "*) ok "$(basename "$t" .sh): ${line#ok }" ;;
+        "FAIL "*) bad "$(basename "$t" .sh): ${line#FAIL }" ;;
+        esac
+    done <<<"$out"
+    if [ $rc -ne 0 ] && ! grep -q '^FAIL ' <<<"$out"; then
+        bad "$(basename "$t" .sh) (exit $rc)" "$out"
     fi
 done
 

@@ -379,7 +379,7 @@ int sf_demo_main(const char *color)
     socklen_t salen = sizeof(sa);
     enum sf_live_fail why;
     pthread_t th_srv, th_cap;
-    char err[512], filter[64], tmp[] = "/tmp/synfin-demo-XXXXXX.pcap";
+    char err[512], filter[64], tmp[64] = "/tmp/synfin-demo-XXXXXX.pcap";
     uint16_t port;
     int one = 1, mss = DEMO_MSS, tfd = -1, rc = 1;
     size_t body = 0;
@@ -433,6 +433,10 @@ int sf_demo_main(const char *color)
                 tfd < 0 ? strerror(errno) : err);
         goto out;
     }
+    /* Nameless from now on: an interrupted demo leaves nothing in /tmp.
+     * The children read it through the descriptor they inherit. */
+    unlink(tmp);
+    snprintf(tmp, sizeof(tmp), "/dev/fd/%d", tfd);
     if (pthread_create(&th_cap, NULL, grab_main, &g) != 0) {
         fprintf(stderr, "synfin --demo: cannot start the capture thread\n");
         goto out;
@@ -482,7 +486,8 @@ out:
     sf_live_close(g.l);
     if (tfd >= 0) {
         close(tfd);
-        unlink(tmp);
+        if (strncmp(tmp, "/dev/fd/", 8) != 0)
+            unlink(tmp);
     }
     if (srv->lfd >= 0)
         close(srv->lfd);

@@ -140,7 +140,7 @@ struct sf_live *sf_cli_live_open(const struct sf_cli_live_opts *o, int *exit_cod
 }
 
 int sf_cli_live_run(struct sf_live *l, const char *iface, struct sf_analyzer *an, uint64_t max_frames,
-                    FILE *out, uint64_t *frame_no)
+                    void (*flush)(void *ctx), void *ctx, uint64_t *frame_no)
 {
     struct sigaction sa, old_int, old_term;
     struct sf_frame f;
@@ -163,7 +163,7 @@ int sf_cli_live_run(struct sf_live *l, const char *iface, struct sf_analyzer *an
         if (r == 1) {
             ++*frame_no;
             sf_analyzer_frame(an, &f, *frame_no);
-            fflush(out);
+            flush(ctx);
             if (max_frames && *frame_no >= max_frames)
                 break;
         } else if (r < 0) {
@@ -179,7 +179,7 @@ int sf_cli_live_run(struct sf_live *l, const char *iface, struct sf_analyzer *an
         if (now - last_tick >= TICK_NS) {
             sf_analyzer_tick(an, now);
             sf_live_flush(l);
-            fflush(out);
+            flush(ctx);
             last_tick = now;
         }
     }

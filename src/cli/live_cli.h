@@ -27,10 +27,11 @@ void sf_cli_live_perm_message(FILE *to, const char *iface);
 
 /* Feeds frames to the analyzer as they arrive until -c max_frames (0 = no
  * limit), SIGINT/SIGTERM or a capture error; ticks expiry with the wall
- * clock while the wire is quiet and flushes `out` after each frame and
- * tick.  Returns 0, or 1 after a capture error (already reported). */
+ * clock while the wire is quiet and calls flush(ctx) after each frame and
+ * tick (the output streams).  Returns 0, or 1 after a capture error
+ * (already reported). */
 int sf_cli_live_run(struct sf_live *l, const char *iface, struct sf_analyzer *an, uint64_t max_frames,
-                    FILE *out, uint64_t *frame_no);
+                    void (*flush)(void *ctx), void *ctx, uint64_t *frame_no);
 
 /* "synfin: IFACE: N packets received by filter, N dropped by kernel, N dropped by interface" on stderr. */
 void sf_cli_live_report(struct sf_live *l, const char *iface);

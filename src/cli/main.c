@@ -471,6 +471,7 @@ struct run {
     struct sf_objects *objects;   /* --export-objects */
     uint64_t follow_conn;
     bool follow;
+    FILE *fout;                   /* -i: flushed after every frame and tick */
 };
 
 /* The analyzer's sink forwards to the chosen output; HTTP transactions
@@ -488,6 +489,17 @@ static void sink_conn_end(void *ctx, const struct sf_conn *c)
     struct run *r = ctx;
     sf_http_app_drain(r->app);
     r->out->conn_end(r->out->ctx, c);
+}
+
+/* -i: what the output has written goes out now, so `synfin -i eth0 -F
+ * jsonl | jq` streams.  The formats keep records in their own sf_buf
+ * (64 KiB) until they flush it; text flushes at each connection's end. */
+static void live_flush(void *ctx)
+{
+    struct run *r = ctx;
+    if (r->out->flush)
+        r->out->flush(r->out->ctx);
+    fflush(r->fout);
 }
 
 static void http_txn(void *ctx, const struct sf_http_txn *t)
@@ -674,6 +686,7 @@ int main(int argc, char **argv)
     memset(&out, 0, sizeof(out));
     memset(&run, 0, sizeof(run));
     run.out = &out;
+    run.fout = fout;
     if (cli.follow)
         rc = sf_out_follow_new(&out, &oo, &cli.hopts);
     else if (strcmp(cli.format, "summary") == 0)
@@ -735,7 +748,7 @@ int main(int argc, char **argv)
     }
 
     if (live)   /* the kernel applies the BPF filter: no frame arrives filtered out */
-        rc = sf_cli_live_run(live, cli.iface, an, cli.max_frames, fout, &frame_no);
+        rc = sf_cli_live_run(live, cli.iface, an, cli.max_frames, live_flush, &run, &frame_no);
     if (src && !cli.no_progress)
         progress = sf_progress_new(cli.inputs, cli.ninputs, !cli.outpath && isatty(STDOUT_FILENO));
     while (src && (r = sf_source_next(src, &f)) == 1) {
@@ -757,6 +770,16 @@ int main(int argc, char **argv)
     end.frag_pending = sf_analyzer_frag_pending(an);
     end.read_error = src ? sf_source_error(src) : NULL;
     end.reader_warnings = src ? sf_source_warnings(src) : 0;
+    if (live) {
+        struct sf_live_stats st;
+        end.capture_iface = cli.iface;
+        if (sf_live_stats(live, &st) == 0 && st.valid) {
+            end.capture_stats = true;
+            end.capture_received = st.received;
+            end.capture_dropped = st.dropped;
+            end.capture_ifdropped = st.ifdropped;
+        }
+    }
     sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
     if (live)

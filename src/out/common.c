@@ -369,4 +369,10 @@ void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end)
                       (unsigned long long)end->frag->conflicts);
     if (end->read_error)
         sf_buf_printf(b, "read error:  %s (everything before it was analysed)\n", end->read_error);
+    if (end->capture_iface && end->capture_stats)
+        sf_buf_printf(b, "capture:     %s: %llu packets received by filter, %llu dropped by kernel, "
+                         "%llu dropped by interface\n",
+                      end->capture_iface, (unsigned long long)end->capture_received,
+                      (unsigned long long)end->capture_dropped,
+                      (unsigned long long)end->capture_ifdropped);
 }

@@ -415,6 +415,17 @@ static void finish(void *ctx, const struct sf_run_end *end)
     kv_u64(b, "ip_fragments", end->frag ? end->frag->fragments : 0);
     kv_u64(b, "ip_reassembled", end->frag ? end->frag->completed : 0);
     kv_u64(b, "ip_incomplete", end->frag_pending);
+    if (end->capture_iface) {
+        key(b, "capture");
+        sf_buf_puts(b, "{\"interface\":");
+        sf_buf_json_str(b, end->capture_iface, strlen(end->capture_iface));
+        if (end->capture_stats) {
+            kv_u64(b, "received", end->capture_received);
+            kv_u64(b, "kernel_drop", end->capture_dropped);
+            kv_u64(b, "if_drop", end->capture_ifdropped);
+        }
+        sf_buf_putc(b, '}');
+    }
     key(b, "read_error");
     if (end->read_error)
         sf_buf_json_str(b, end->read_error, strlen(end->read_error));
@@ -422,6 +433,12 @@ static void finish(void *ctx, const struct sf_run_end *end)
         sf_buf_puts(b, "null");
     sf_buf_puts(b, "}\n");
     sf_buf_flush(b);
+}
+
+static void flush_out(void *ctx)
+{
+    struct jsonl_out *j = ctx;
+    sf_buf_flush(&j->out);
 }
 
 static void destroy(void *ctx)
@@ -443,6 +460,7 @@ int sf_out_jsonl_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->packet = packet;
     o->conn_end = conn_end;
     o->finish = finish;
+    o->flush = flush_out;
     o->destroy = destroy;
     o->http = http_txn;
     return 0;

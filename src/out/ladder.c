@@ -395,6 +395,12 @@ static void finish(void *ctx, const struct sf_run_end *end)
     sf_buf_flush(&l->out);
 }
 
+static void flush_out(void *ctx)
+{
+    struct ladder_out *l = ctx;
+    sf_buf_flush(&l->out);
+}
+
 static void destroy(void *ctx)
 {
     struct ladder_out *l = ctx;
@@ -424,6 +430,7 @@ int sf_out_ladder_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->conn_end = conn_end;
     o->http = http_txn;
     o->finish = finish;
+    o->flush = flush_out;
     o->destroy = destroy;
     return 0;
 }

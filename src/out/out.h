@@ -27,6 +27,9 @@ struct sf_run_end {
     const struct sf_frag_stats *frag;
     uint32_t frag_pending;
     const char *read_error;      /* NULL or the reader's one-line error */
+    const char *capture_iface;   /* live capture (-i): the interface, else NULL */
+    bool capture_stats;          /* the kernel gave its counters */
+    uint64_t capture_received, capture_dropped, capture_ifdropped;
     uint64_t reader_warnings;
 };
 
@@ -36,6 +39,8 @@ struct sf_output {
     void (*conn_end)(void *ctx, const struct sf_conn *c);
     void (*finish)(void *ctx, const struct sf_run_end *end);
     void (*destroy)(void *ctx);
+    /* Writes out what is buffered now (live capture streams); may be NULL. */
+    void (*flush)(void *ctx);
     /* An HTTP transaction is final (before its connection's conn_end);
      * NULL for formats that do not show them. */
     void (*http)(void *ctx, const struct sf_http_txn *t);

@@ -76,6 +76,12 @@ static void finish(void *ctx, const struct sf_run_end *end)
     sf_buf_flush(&s->out);
 }
 
+static void flush_out(void *ctx)
+{
+    struct summary_out *s = ctx;
+    sf_buf_flush(&s->out);
+}
+
 static void destroy(void *ctx)
 {
     struct summary_out *s = ctx;
@@ -95,6 +101,7 @@ int sf_out_summary_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->packet = packet;
     o->conn_end = conn_end;
     o->finish = finish;
+    o->flush = flush_out;
     o->destroy = destroy;
     return 0;
 }

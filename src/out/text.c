@@ -267,6 +267,12 @@ static void http_txn(void *ctx, const struct sf_http_txn *t)
         sf_out_http_txn_text(&ct->http, t, "               ");
 }
 
+static void flush_out(void *ctx)
+{
+    struct text_out *t = ctx;
+    sf_buf_flush(&t->out);
+}
+
 static void destroy(void *ctx)
 {
     struct text_out *t = ctx;
@@ -295,6 +301,7 @@ int sf_out_text_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->packet = packet;
     o->conn_end = conn_end;
     o->finish = finish;
+    o->flush = flush_out;
     o->destroy = destroy;
     o->http = http_txn;
     return 0;
