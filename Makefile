@@ -75,7 +75,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsynfin.a
 demo:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory all
-	@$(BUILD)/synfin -r captures/http-get-segmented.pcap
+	@$(BUILD)/synfin --explain -r captures/http-get-segmented.pcap
+	@$(BUILD)/synfin -F ladder -r captures/http-get-segmented.pcap
 
 unit: $(UNIT_BIN)
 
