@@ -539,7 +539,7 @@ static void http_stream(void *ctx, const struct sf_conn *c, enum sf_dir dir, con
  * C.UTF-8 and LANGUAGE. */
 static void sf_i18n_setup(int argc, char **argv)
 {
-    char exe[PATH_MAX], dir[PATH_MAX + 16];
+    char exe[PATH_MAX], dir[PATH_MAX + 64];
     const char *env = getenv("SYNFIN_LOCALEDIR");
     const char *want = NULL;
     ssize_t n;
@@ -571,25 +571,32 @@ static void sf_i18n_setup(int argc, char **argv)
         setenv("LANGUAGE", "en", 1);
     /* Numbers stay in the C format whatever the language: JSON needs it. */
     setlocale(LC_NUMERIC, "C");
-    if (env) {
+    if (env && *env) {
         bindtextdomain("synfin", env);
     } else {
+        /* Next to the binary in the build tree, then the install tree it
+         * sits in (relocatable), then the configured prefix. */
+        bool bound = false;
         n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         if (n > 0) {
+            static const char *const rel[] = { "/locale", "/../share/locale" };
             char *slash;
             struct stat st;
             exe[n] = '\0';
             slash = strrchr(exe, '/');
             if (slash)
                 *slash = '\0';
-            snprintf(dir, sizeof(dir), "%s/locale", exe);
-            if (stat(dir, &st) == 0)
-                bindtextdomain("synfin", dir);
-            else
-                bindtextdomain("synfin", SYNFIN_LOCALEDIR);
-        } else {
-            bindtextdomain("synfin", SYNFIN_LOCALEDIR);
+            for (size_t i = 0; i < 2 && !bound; i++) {
+                snprintf(dir, sizeof(dir), "%s%s/ko/LC_MESSAGES/synfin.mo", exe, rel[i]);
+                if (stat(dir, &st) == 0) {
+                    snprintf(dir, sizeof(dir), "%s%s", exe, rel[i]);
+                    bindtextdomain("synfin", dir);
+                    bound = true;
+                }
+            }
         }
+        if (!bound)
+            bindtextdomain("synfin", SYNFIN_LOCALEDIR);
     }
     bind_textdomain_codeset("synfin", "UTF-8");
 }
