@@ -1040,6 +1040,8 @@ void sf_h1_gap(struct sf_h1 *h, int dir, uint64_t n, uint64_t frame)
     case ST_LEN:
     case ST_CDATA:
     case ST_CLOSE:
+        if (!m)
+            break;   /* a body state always has its message; be safe anyway */
         if (d->st != ST_CLOSE && n > d->remain) {
             /* The hole runs past the body: the next message start is lost. */
             m->body_bytes += d->remain;
