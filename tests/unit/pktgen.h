@@ -69,4 +69,22 @@ static inline void pg_tcp(struct pg *g, uint16_t sport, uint16_t dport, uint32_t
         pg_bytes(g, opts, optlen);
 }
 
+/* A whole Ethernet/IPv4/TCP frame between 192.0.2.1:cport (the client)
+ * and 192.0.2.2:80, carrying len bytes of 'x'. */
+static inline void pg_segment(struct pg *g, int from_client, uint16_t cport, uint32_t seq,
+                              uint32_t ack, uint8_t flags, uint32_t len, uint16_t win)
+{
+    const uint32_t client = 0xc0000201u, server = 0xc0000202u;
+    memset(g, 0, sizeof(*g));
+    pg_eth(g, 0x0800);
+    pg_ipv4(g, from_client ? client : server, from_client ? server : client, 6,
+            (uint16_t)(20 + len), 1, 0);
+    if (from_client)
+        pg_tcp(g, cport, 80, seq, ack, flags, win, NULL, 0);
+    else
+        pg_tcp(g, 80, cport, seq, ack, flags, win, NULL, 0);
+    memset(g->b + g->n, 'x', len);
+    g->n += len;
+}
+
 #endif

@@ -63,17 +63,7 @@ static void seg(struct run *r, int from_client, uint32_t seq, uint32_t ack, uint
 {
     struct pg g;
     struct sf_frame f;
-    memset(&g, 0, sizeof(g));
-    pg_eth(&g, 0x0800);
-    if (from_client) {
-        pg_ipv4(&g, C, S, 6, (uint16_t)(20 + len), 1, 0);
-        pg_tcp(&g, 40000, 80, seq, ack, flags, win, NULL, 0);
-    } else {
-        pg_ipv4(&g, S, C, 6, (uint16_t)(20 + len), 1, 0);
-        pg_tcp(&g, 80, 40000, seq, ack, flags, win, NULL, 0);
-    }
-    memset(g.b + g.n, 'x', len);
-    g.n += len;
+    pg_segment(&g, from_client, 40000, seq, ack, flags, len, win);
     memset(&f, 0, sizeof(f));
     f.data = g.b;
     f.caplen = f.wirelen = (uint32_t)g.n;

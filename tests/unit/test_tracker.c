@@ -82,17 +82,7 @@ static void seg(struct run *r, int from_client, uint16_t cport, uint32_t seq, ui
 {
     struct pg g;
     struct sf_frame f;
-    memset(&g, 0, sizeof(g));
-    pg_eth(&g, 0x0800);
-    if (from_client) {
-        pg_ipv4(&g, C, S, 6, (uint16_t)(20 + len), 1, 0);
-        pg_tcp(&g, cport, 80, seq, ack, flags, 1000, NULL, 0);
-    } else {
-        pg_ipv4(&g, S, C, 6, (uint16_t)(20 + len), 1, 0);
-        pg_tcp(&g, 80, cport, seq, ack, flags, 1000, NULL, 0);
-    }
-    memset(g.b + g.n, 'x', len);
-    g.n += len;
+    pg_segment(&g, from_client, cport, seq, ack, flags, len, 1000);
     memset(&f, 0, sizeof(f));
     f.data = g.b;
     f.caplen = f.wirelen = (uint32_t)g.n;
