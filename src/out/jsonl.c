@@ -11,7 +11,7 @@ struct jsonl_out {
     int64_t first_ts;
 };
 
-static void key(struct sf_buf *b, const char *k)
+static inline void key(struct sf_buf *b, const char *k)
 {
     sf_buf_putc(b, ',');
     sf_buf_putc(b, '"');
@@ -19,13 +19,13 @@ static void key(struct sf_buf *b, const char *k)
     sf_buf_puts(b, "\":");
 }
 
-static void kv_u64(struct sf_buf *b, const char *k, uint64_t v)
+static inline void kv_u64(struct sf_buf *b, const char *k, uint64_t v)
 {
     key(b, k);
     sf_buf_u64(b, v);
 }
 
-static void kv_str(struct sf_buf *b, const char *k, const char *v)
+static inline void kv_str(struct sf_buf *b, const char *k, const char *v)
 {
     key(b, k);
     sf_buf_putc(b, '"');
@@ -33,7 +33,7 @@ static void kv_str(struct sf_buf *b, const char *k, const char *v)
     sf_buf_putc(b, '"');
 }
 
-static void kv_bool(struct sf_buf *b, const char *k, bool v)
+static inline void kv_bool(struct sf_buf *b, const char *k, bool v)
 {
     key(b, k);
     sf_buf_puts(b, v ? "true" : "false");

@@ -94,15 +94,36 @@ void sf__buf_put_slow(struct sf_buf *b, const char *s, size_t n)
     update_room(b);
 }
 
+/* Two digits per step from a table: numbers are most of JSON lines. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static size_t u64_digits(char *tmp_end, uint64_t v)
+{
+    char *p = tmp_end;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
+    }
+    if (v >= 10) {
+        unsigned d = (unsigned)v * 2;
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return (size_t)(tmp_end - p);
+}
+
 void sf_buf_u64(struct sf_buf *b, uint64_t v)
 {
     char tmp[24];
-    int i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sf_buf_put(b, tmp + i, sizeof(tmp) - (size_t)i);
+    size_t n = u64_digits(tmp + sizeof(tmp), v);
+    sf_buf_put(b, tmp + sizeof(tmp) - n, n);
 }
 
 void sf_buf_i64(struct sf_buf *b, int64_t v)
@@ -117,36 +138,34 @@ void sf_buf_i64(struct sf_buf *b, int64_t v)
 
 void sf_buf_secs(struct sf_buf *b, int64_t ns, int decimals)
 {
-    char frac[10];
-    uint64_t u, sec, rest, div = 1;
+    static const uint64_t pow10[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                        100000000, 1000000000 };
+    char tmp[48];
+    char *end = tmp + sizeof(tmp), *p;
+    uint64_t u, div, unit, sec, rest;
+    bool neg = ns < 0;
 
     if (decimals < 1)
         decimals = 1;
     if (decimals > 9)
         decimals = 9;
-    if (ns < 0) {
-        sf_buf_putc(b, '-');
-        u = (uint64_t)0 - (uint64_t)ns;
-    } else {
-        u = (uint64_t)ns;
-    }
-    for (int i = decimals; i < 9; i++)
-        div *= 10;
+    u = neg ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    div = pow10[9 - decimals];
     u = (u + div / 2) / div;   /* round to the requested precision */
-    {
-        uint64_t unit = 1;
-        for (int i = 0; i < decimals; i++)
-            unit *= 10;
-        sec = u / unit;
-        rest = u % unit;
-    }
-    sf_buf_u64(b, sec);
-    sf_buf_putc(b, '.');
-    for (int i = decimals - 1; i >= 0; i--) {
-        frac[i] = (char)('0' + rest % 10);
+    unit = pow10[decimals];
+    sec = u / unit;
+    rest = u % unit;
+    /* fraction, zero-padded, then the point, then the seconds */
+    p = end;
+    for (int i = 0; i < decimals; i++) {
+        *--p = (char)('0' + rest % 10);
         rest /= 10;
     }
-    sf_buf_put(b, frac, (size_t)decimals);
+    *--p = '.';
+    p -= u64_digits(p, sec);
+    if (neg)
+        *--p = '-';
+    sf_buf_put(b, p, (size_t)(end - p));
 }
 
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
