@@ -1,13 +1,9 @@
 /* http_out.c - HTTP transaction writers shared by the formats: the JSON record, packet labels, text lines. */
 #include <string.h>
 
+#include "out/json.h"
 #include "out/out.h"
 
-/* Keys are literals: written with their length known at compile time
- * (one copy each; this writer runs once per transaction on busy captures). */
-#define key(b, k) sf_buf_put((b), ",\"" k "\":", sizeof(",\"" k "\":") - 1)
-
-#define kv_u64(b, k, v) (key(b, k), sf_buf_u64((b), (v)))
 
 static void str_or_null(struct sf_buf *b, const char *s)
 {

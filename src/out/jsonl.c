@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/json.h"
 #include "out/out.h"
 
 struct jsonl_out {
@@ -10,34 +11,6 @@ struct jsonl_out {
     bool have_first;
     int64_t first_ts;
 };
-
-static inline void key(struct sf_buf *b, const char *k)
-{
-    sf_buf_putc(b, ',');
-    sf_buf_putc(b, '"');
-    sf_buf_puts(b, k);
-    sf_buf_puts(b, "\":");
-}
-
-static inline void kv_u64(struct sf_buf *b, const char *k, uint64_t v)
-{
-    key(b, k);
-    sf_buf_u64(b, v);
-}
-
-static inline void kv_str(struct sf_buf *b, const char *k, const char *v)
-{
-    key(b, k);
-    sf_buf_putc(b, '"');
-    sf_buf_puts(b, v);   /* our own identifiers: no escaping needed */
-    sf_buf_putc(b, '"');
-}
-
-static inline void kv_bool(struct sf_buf *b, const char *k, bool v)
-{
-    key(b, k);
-    sf_buf_puts(b, v ? "true" : "false");
-}
 
 static void kv_addr(struct sf_buf *b, const char *k, const struct sf_addr *a)
 {
