@@ -20,7 +20,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP -DSYNFIN_LOCALEDIR='"$(PR
 LDLIBS   := -lpcap -lz -lbrotlidec -lm
 
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/capture/*.c src/decode/*.c \
-                              src/flow/*.c src/reasm/*.c src/app/*.c src/out/*.c))
+                              src/flow/*.c src/reasm/*.c src/app/*.c src/format/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -42,7 +42,7 @@ $(MO): po/ko.po
 
 po:
 	xgettext --keyword=sf_tr --keyword=N_ --from-code=UTF-8 -o po/synfin.pot \
-	    --package-name=synfin --no-location --sort-output src/out/*.c src/flow/names.c
+	    --package-name=synfin --no-location --sort-output src/format/*.c src/flow/names.c
 	python3 tests/tools/mkpo.py po/synfin.pot po/ko.py po/ko.po
 
 # Build dependencies (Debian packages) are installed when missing.
@@ -54,12 +54,12 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # -F html embeds its script, style and page skeleton as C strings (generated).
-HTML_ASSETS := src/out/assets/report.css src/out/assets/errors.js src/out/assets/body.html src/out/assets/report.js
-src/out/html_assets.h: $(HTML_ASSETS) src/out/assets/embed.sh
-	sh src/out/assets/embed.sh $@ sf_html_css=src/out/assets/report.css \
-	    sf_html_js_errors=src/out/assets/errors.js sf_html_body=src/out/assets/body.html \
-	    sf_html_js=src/out/assets/report.js
-$(BUILD)/src/out/html.o: src/out/html_assets.h
+HTML_ASSETS := src/format/assets/report.css src/format/assets/errors.js src/format/assets/body.html src/format/assets/report.js
+src/format/html_assets.h: $(HTML_ASSETS) src/format/assets/embed.sh
+	sh src/format/assets/embed.sh $@ sf_html_css=src/format/assets/report.css \
+	    sf_html_js_errors=src/format/assets/errors.js sf_html_body=src/format/assets/body.html \
+	    sf_html_js=src/format/assets/report.js
+$(BUILD)/src/format/html.o: src/format/html_assets.h
 
 $(BUILD)/libsynfin.a: $(LIB_OBJ)
 	@rm -f $@
@@ -105,7 +105,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
 
-$(BUILD)/fuzzobj/%.o: %.c src/out/html_assets.h
+$(BUILD)/fuzzobj/%.o: %.c src/format/html_assets.h
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(INC) $(FUZZ_LIB_FLAGS) -MMD -MP -c $< -o $@
 

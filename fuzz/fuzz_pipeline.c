@@ -6,7 +6,7 @@
 
 #include "synfin/analyzer.h"
 #include "synfin/capture.h"
-#include "out/out.h"
+#include "format/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include "synfin/analyzer.h"
 #include "synfin/http.h"
 #include "synfin/source.h"
-#include "out/out.h"
+#include "format/format.h"
 #include "cli/demo.h"
 #include "cli/live_cli.h"
 #include "cli/progress.h"

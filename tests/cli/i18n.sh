@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 # Every message in the sources has a Korean translation, and po/ko.po is up to date.
 xgettext --keyword=sf_tr --keyword=N_ --from-code=UTF-8 -o "$TMP/synfin.pot" --package-name=synfin \
-    --no-location --sort-output src/out/*.c src/flow/names.c
+    --no-location --sort-output src/format/*.c src/flow/names.c
 python3 tests/tools/mkpo.py "$TMP/synfin.pot" po/ko.py "$TMP/ko.po" || fail "untranslated messages (see above)"
 cmp -s "$TMP/ko.po" po/ko.po || fail "po/ko.po is out of date: run 'make po'"
 msgfmt --check -o /dev/null po/ko.po || fail "po/ko.po does not compile"

@@ -159,7 +159,7 @@ elif what == "drops":
     cap = s.get("capture")
     if not isinstance(cap, dict) or not all(isinstance(cap.get(k), int)
                                             for k in ("received", "kernel_drop", "if_drop")):
-        fail("summary has no capture.{received,kernel_drop,if_drop} (needs the src/out "
+        fail("summary has no capture.{received,kernel_drop,if_drop} (needs the src/format "
              "patch described in docs/live.md): %s" % sorted(s))
 EOF
 for what in conn handshake http close summary drops; do

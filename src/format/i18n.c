@@ -1,7 +1,7 @@
 /* i18n.c - message translation through gettext (domain "synfin"); the CLI binds the catalogue. */
 #include <libintl.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 const char *sf_tr(const char *msgid)
 {

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
 
-  /* Row layouts written by src/out/html.c (keep both in step). */
+  /* Row layouts written by src/format/html.c (keep both in step). */
   var C_ID = 0, C_CLI = 1, C_CPORT = 2, C_SRV = 3, C_SPORT = 4, C_CLOSE = 5, C_BY = 6, C_ZEEK = 7,
     C_HIST = 8, C_BC2S = 9, C_BS2C = 10, C_PKTS = 11, C_START = 12, C_DUR = 13, C_ANOM = 14,
     C_IRTT = 15, C_TXNS = 16, C_FIRST = 17, C_LAST = 18, C_END = 19, C_BITS = 20, C_PC2S = 21,

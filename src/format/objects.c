@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 struct obj {
     struct obj *next;

@@ -1,6 +1,6 @@
-/* out.h - the one interface every output format implements. */
-#ifndef SYNFIN_OUT_H
-#define SYNFIN_OUT_H
+/* format.h - the one interface every output format implements. */
+#ifndef SYNFIN_FORMAT_H
+#define SYNFIN_FORMAT_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -95,7 +95,7 @@ void sf_explain_packet(struct sf_buf *b, const struct sf_packet *p, const struct
 /* The message in the user's language (gettext domain "synfin"). */
 const char *sf_tr(const char *msgid) __attribute__((format_arg(1)));
 int sf_out_ladder_new(struct sf_output *o, const struct sf_out_opts *opts);
-/* -F html: one self-contained page (src/out/html.c, docs/html.md). */
+/* -F html: one self-contained page (src/format/html.c, docs/html.md). */
 int sf_out_html_new(struct sf_output *o, const struct sf_out_opts *opts);
 
 /* One line explaining analysis flag `bit` (an index) on this packet; writes

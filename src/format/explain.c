@@ -1,5 +1,5 @@
 /* explain.c - one line per TCP analysis flag: what it means here, and its likely cause. */
-#include "out/out.h"
+#include "format/format.h"
 
 static const char *side(enum sf_dir d)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/out.h"
+#include "format/format.h"
 #include "util/idmap.h"
 
 /* Per-connection lines are held until the connection ends, so they can be

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/out.h"
+#include "format/format.h"
 #include "util/idmap.h"
 
 #define WIDTH 80

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 struct follow_out {
     struct sf_out_opts opts;

@@ -1,7 +1,7 @@
 /* common.c - formatting shared by the output formats: flags, endpoints, connection facts, totals. */
 #include <string.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn)
 {

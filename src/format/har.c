@@ -4,7 +4,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 struct har_out {
     struct sf_out_opts opts;

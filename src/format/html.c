@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/out.h"
-#include "out/html_assets.h"
+#include "format/format.h"
+#include "format/html_assets.h"
 #include "util/idmap.h"
 
 /* Packets kept per connection: the first HEAD and the last TAIL (a ring);

@@ -1,8 +1,8 @@
 /* http_out.c - HTTP transaction writers shared by the formats: the JSON record, packet labels, text lines. */
 #include <string.h>
 
-#include "out/json.h"
-#include "out/out.h"
+#include "format/json.h"
+#include "format/format.h"
 
 
 static void str_or_null(struct sf_buf *b, const char *s)

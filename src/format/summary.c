@@ -1,7 +1,7 @@
 /* summary.c - one line per connection, then the account of every frame. */
 #include <stdlib.h>
 
-#include "out/out.h"
+#include "format/format.h"
 
 struct summary_out {
     struct sf_out_opts opts;

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/json.h"
-#include "out/out.h"
+#include "format/json.h"
+#include "format/format.h"
 
 struct jsonl_out {
     struct sf_out_opts opts;
