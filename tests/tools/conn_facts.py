@@ -97,6 +97,11 @@ def main(argv):
         i = args.index("--root")
         root = args[i + 1]
         del args[i:i + 2]
+    report = None
+    if "--report" in args:
+        i = args.index("--report")
+        report = args[i + 1]
+        del args[i:i + 2]
     known = {}
     if "--known" in args:
         i = args.index("--known")
@@ -146,6 +151,10 @@ def main(argv):
         problems.append("STALE known difference no longer seen: %s" % "\t".join(k))
     for p in problems[:60]:
         print("  " + p)
+    if report:
+        with open(report, "w") as fh:
+            for p in problems:
+                fh.write(p + "\n")
     return 1 if problems else 0
 
 

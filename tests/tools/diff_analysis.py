@@ -58,7 +58,7 @@ def synfin(binary, path):
 
 def main(argv):
     args = argv[1:]
-    opts = {"--root": os.getcwd(), "--known": None, "--min-f1": "0.99"}
+    opts = {"--root": os.getcwd(), "--known": None, "--min-f1": "0.99", "--report": None}
     for o in list(opts):
         if o in args:
             i = args.index(o)
@@ -130,6 +130,10 @@ def main(argv):
         print("  ... %d more" % (len(problems) - 60))
     for k in stale:
         print("  STALE known difference no longer seen: %s" % "\t".join(k))
+    if opts["--report"]:
+        with open(opts["--report"], "w") as fh:
+            for p in problems:
+                fh.write(p + "\n")
     ok = not problems and not stale and f1 >= float(opts["--min-f1"]) and hs_same == hs_total
     return 0 if ok else 1
 
