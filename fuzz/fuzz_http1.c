@@ -34,7 +34,7 @@ static void f_body(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n)
         abort();
 }
 
-static const struct sf_h1_ops ops = { NULL, f_final, f_body };
+static const struct sf_h1_ops ops = { .final = f_final, .body = f_body };
 
 static void feed(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t frame)
 {
@@ -42,7 +42,8 @@ static void feed(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t 
     if (!b)
         return;
     memcpy(b, p, n);
-    sf_h1_data(h, dir, b, n, frame, (int64_t)frame, frame);
+    struct sf_span sp = { frame, (int64_t)frame, frame, (int64_t)frame, 1 };
+    sf_h1_data(h, dir, b, n, &sp, frame);
     free(b);
 }
 

@@ -1,8 +1,10 @@
-/* app.c - the application layer behind sf_app_ops: reassembly per connection feeding the HTTP/1.x parser. */
+/* app.c - the application layer behind sf_app_ops: per connection, TCP reassembly feeding a stack of
+ * layers (detection, transforms, message parsers; layer.h), and the transactions they produce. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/http1.h"
+#include "app/layer.h"
 #include "reasm/reasm.h"
 
 struct sf_http_app {
@@ -16,15 +18,11 @@ struct sf_http_app {
     bool label_set;
 };
 
+/* One connection: its reassembly feeding the bottom of its layer stack. */
 struct conn_state {
-    struct sf_http_app *app;
-    const struct sf_conn *c;
+    struct sf_stack stack;
     struct sf_reasm r;
-    struct sf_h1 *h;
-    bool follow;
     bool stopped;                 /* nothing left to parse: reassembly let go */
-    uint64_t cur_frame;
-    int64_t cur_ts;
 };
 
 void sf_http_config_default(struct sf_http_config *cfg)
@@ -70,12 +68,11 @@ const char *sf_http_tunnel_name(enum sf_http_tunnel t)
     }
 }
 
-/* ------------------------------------------------ parser -> application */
+/* ------------------------------------------ message parsers -> application */
 
-static void on_done(void *ctx, struct sf_http_txn *t, bool request)
+void sf_stack_http_done(struct sf_stack *s, struct sf_http_txn *t, bool request)
 {
-    struct conn_state *cs = ctx;
-    struct sf_http_app *a = cs->app;
+    struct sf_http_app *a = s->app;
     if (a->label_set) {
         a->label.more++;
         return;
@@ -95,13 +92,12 @@ static void on_done(void *ctx, struct sf_http_txn *t, bool request)
     a->label_set = true;
 }
 
-static void on_final(void *ctx, struct sf_http_txn *t)
+void sf_stack_http_final(struct sf_stack *s, struct sf_http_txn *t)
 {
-    struct conn_state *cs = ctx;
-    struct sf_http_app *a = cs->app;
-    t->conn = cs->c;
-    if (t->n == 1 && cs->c->irtt_ns >= 0 && cs->c->hs_ack_frame)
-        t->connect_ns = cs->c->irtt_ns;
+    struct sf_http_app *a = s->app;
+    t->conn = s->conn;
+    if (t->n == 1 && s->conn->irtt_ns >= 0 && s->conn->hs_ack_frame)
+        t->connect_ns = s->conn->irtt_ns;
     if (a->nready == a->cap) {
         size_t nc = a->cap ? a->cap * 2 : 16;
         struct sf_http_txn **g = realloc(a->ready, nc * sizeof(*g));
@@ -116,51 +112,61 @@ static void on_final(void *ctx, struct sf_http_txn *t)
     a->ready[a->nready++] = t;
 }
 
-static void on_body(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n)
+void sf_stack_http_body(struct sf_stack *s, struct sf_http_txn *t, const uint8_t *p, size_t n)
 {
-    struct conn_state *cs = ctx;
-    t->conn = cs->c;
-    if (cs->app->cfg.body)
-        cs->app->cfg.body(cs->app->cfg.ctx, t, p, n);
+    t->conn = s->conn;
+    if (s->app->cfg.body)
+        s->app->cfg.body(s->app->cfg.ctx, t, p, n);
 }
 
-static const struct sf_h1_ops h1_ops = { on_done, on_final, on_body };
+const struct sf_http_config *sf_stack_http_config(const struct sf_stack *s)
+{
+    return &s->app->cfg;
+}
 
-/* --------------------------------------------------- reassembly -> parser */
+struct sf_http_stats *sf_stack_http_stats(struct sf_stack *s)
+{
+    return &s->app->stats;
+}
+
+void sf_stack_follow(struct sf_stack *s, int dir, const uint8_t *p, size_t n, uint64_t gap, uint64_t frame)
+{
+    if (s->follow && s->app->cfg.stream)
+        s->app->cfg.stream(s->app->cfg.ctx, s->conn, (enum sf_dir)dir, p, n, gap, frame);
+}
+
+/* --------------------------------------------------- reassembly -> stack */
 
 static void r_data(void *ctx, int dir, const uint8_t *p, size_t n, const struct sf_reasm_src *src)
 {
     struct conn_state *cs = ctx;
-    if (cs->follow && cs->app->cfg.stream)
-        cs->app->cfg.stream(cs->app->cfg.ctx, cs->c, (enum sf_dir)dir, p, n, 0, src->frame);
-    if (cs->h)
-        sf_h1_data(cs->h, dir, p, n, src->frame, src->ts_ns, cs->cur_frame);
+    struct sf_span sp = { src->frame, src->ts_ns, src->frame, src->ts_ns, 1 };
+    sf_layer_data(cs->stack.bottom, dir, p, n, &sp);
+    if (!cs->stack.follow_plain)
+        sf_stack_follow(&cs->stack, dir, p, n, 0, src->frame);
 }
 
 static void r_gap(void *ctx, int dir, uint64_t n, enum sf_reasm_gap_why why, const struct sf_reasm_src *src)
 {
     struct conn_state *cs = ctx;
     (void)why;
-    if (cs->follow && cs->app->cfg.stream)
-        cs->app->cfg.stream(cs->app->cfg.ctx, cs->c, (enum sf_dir)dir, NULL, 0, n, src->frame);
-    if (cs->h)
-        sf_h1_gap(cs->h, dir, n, cs->cur_frame);
+    sf_layer_gap(cs->stack.bottom, dir, n);
+    if (!cs->stack.follow_plain)
+        sf_stack_follow(&cs->stack, dir, NULL, 0, n, src->frame);
 }
 
 static void r_retrans(void *ctx, int dir, const struct sf_reasm_src *src)
 {
     struct conn_state *cs = ctx;
     (void)src;
-    if (cs->h)
-        sf_h1_retrans(cs->h, dir);
+    sf_layer_retrans(cs->stack.bottom, dir);
 }
 
 static void r_eof(void *ctx, int dir, const struct sf_reasm_src *src)
 {
     struct conn_state *cs = ctx;
     (void)src;
-    if (cs->h)
-        sf_h1_eof(cs->h, dir, cs->cur_frame, cs->cur_ts);
+    sf_layer_eof(cs->stack.bottom, dir);
 }
 
 static const struct sf_reasm_ops reasm_ops = { r_data, r_gap, r_retrans, r_eof };
@@ -173,12 +179,12 @@ static void *app_conn_new(void *app, const struct sf_conn *c)
     struct conn_state *cs = calloc(1, sizeof(*cs));
     if (!cs)
         return NULL;
-    cs->app = a;
-    cs->c = c;
-    cs->follow = a->cfg.follow && a->cfg.follow(a->cfg.ctx, c);
+    cs->stack.app = a;
+    cs->stack.conn = c;
+    cs->stack.follow = a->cfg.follow && a->cfg.follow(a->cfg.ctx, c);
     sf_reasm_init(&cs->r, &a->mem, &a->lim, &reasm_ops, cs);
-    cs->h = sf_h1_new(&a->cfg, &h1_ops, cs, c->id, -1);
-    if (!cs->h && !cs->follow) {
+    if (!sf_layer_install(&cs->stack, &cs->stack.bottom, sf_detect_layer_new(&cs->stack), NULL) &&
+        !cs->stack.follow) {
         free(cs);
         return NULL;
     }
@@ -196,8 +202,8 @@ static void app_packet(void *app, void *state, const struct sf_conn *c, const st
     a->label_set = false;
     if (!cs || cs->stopped)
         return;
-    cs->cur_frame = p->frame;
-    cs->cur_ts = p->ts_ns;
+    cs->stack.cur_frame = p->frame;
+    cs->stack.cur_ts = p->ts_ns;
     memset(&in, 0, sizeof(in));
     in.dir = v->dir;
     in.seq = p->seq;
@@ -215,18 +221,19 @@ static void app_packet(void *app, void *state, const struct sf_conn *c, const st
     }
     sf_reasm_segment(&cs->r, &in);
 
-    /* The client's ACK of server bytes times the end of each response. */
-    if (cs->h && v->dir == SF_C2S && (p->flags & SF_TH_ACK) && cs->r.half[SF_S2C].started) {
+    /* The client's ACK of server bytes, as an offset of the server's stream. */
+    if (cs->stack.bottom && v->dir == SF_C2S && (p->flags & SF_TH_ACK) && cs->r.half[SF_S2C].started) {
         const struct sf_reasm_half *sh = &cs->r.half[SF_S2C];
         uint64_t cur = sh->delivered + sh->gap_bytes;
         int32_t d = (int32_t)(p->ack - sh->next);
         uint64_t off = cur;
         if (d < 0)
             off = (uint64_t)-(int64_t)d <= cur ? cur - (uint64_t)-(int64_t)d : 0;
-        sf_h1_client_ack(cs->h, off, p->frame, p->ts_ns);
+        sf_layer_acked(cs->stack.bottom, SF_S2C, off);
     }
-    if (!cs->follow && (!cs->h || sf_h1_idle(cs->h))) {
-        /* Not HTTP (or a tunnel) both ways: nothing more to read here. */
+    if (!cs->stack.follow && sf_layer_idle(cs->stack.bottom)) {
+        /* Nothing above will use more bytes (not HTTP, a tunnel not
+         * followed): reassembly lets go. */
         cs->stopped = true;
         sf_reasm_free(&cs->r);
     }
@@ -244,8 +251,8 @@ static void app_conn_end(void *app, void *state, const struct sf_conn *c)
         return;
     src.frame = c->last_frame;
     src.ts_ns = c->last_ts;
-    cs->cur_frame = c->last_frame;
-    cs->cur_ts = c->last_ts;
+    cs->stack.cur_frame = c->last_frame;
+    cs->stack.cur_ts = c->last_ts;
     if (!cs->stopped)
         sf_reasm_finish(&cs->r, &src);
     for (int d = 0; d < 2; d++) {
@@ -254,11 +261,8 @@ static void app_conn_end(void *app, void *state, const struct sf_conn *c)
     }
     sf_reasm_free(&cs->r);
     a->stats.reasm_peak = a->mem.peak;
-    if (cs->h) {
-        sf_h1_finish(cs->h);
-        sf_h1_stats(cs->h, &a->stats);
-        sf_h1_free(cs->h);
-    }
+    sf_layer_finish(cs->stack.bottom);
+    sf_layer_destroy(cs->stack.bottom);
     a->label_set = false;
     free(cs);
 }

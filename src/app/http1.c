@@ -59,7 +59,9 @@ struct sf_h1 {
     int64_t connect_ns;
     struct h1_dir d[2];
     struct h1_txn *head, *tail, *await;  /* queue; await = first without a final response */
+    bool tunnel;           /* a tunnel opened: later bytes go to ops->tunnel */
     uint32_t count, ntxn;
+    uint32_t *counter;     /* transaction numbers shared with other parsers of the connection */
     int out_dir;           /* direction whose decoded body is being handed out */
     uint64_t cur_frame;
     int64_t cur_ts;
@@ -82,6 +84,11 @@ struct sf_h1 *sf_h1_new(const struct sf_http_config *cfg, const struct sf_h1_ops
     h->conn_id = conn_id;
     h->connect_ns = connect_ns;
     return h;
+}
+
+void sf_h1_share_counter(struct sf_h1 *h, uint32_t *counter)
+{
+    h->counter = counter;
 }
 
 uint64_t sf_h1_offset(const struct sf_h1 *h, int dir)
@@ -149,7 +156,7 @@ static struct h1_txn *txn_new(struct sf_h1 *h)
     if (!x)
         return NULL;
     x->t.conn_id = h->conn_id;
-    x->t.n = ++h->ntxn;
+    x->t.n = h->counter ? ++*h->counter : ++h->ntxn;
     x->t.connect_ns = -1;
     x->t.send_ns = x->t.wait_ns = x->t.receive_ns = -1;
     x->t.client_ack_ts = -1;
@@ -248,17 +255,22 @@ static bool scratch_append(struct sf_h1 *h, struct h1_dir *d, const uint8_t *p, 
     return true;
 }
 
-static void touch(struct h1_dir *d, uint64_t src_frame, int64_t src_ts)
+/* Counts the frames that carried the message's bytes: a run that spans
+ * several frames (a TLS record) counts each, less the one already counted
+ * when the run starts where the previous one ended. */
+static void touch(struct h1_dir *d, const struct sf_span *src)
 {
     struct sf_http_msg *m = d->msg;
+    uint32_t frames = src->frames ? src->frames : 1;
     if (!m)
         return;
-    if (m->frames == 0 || d->last_frame != src_frame) {
-        m->frames++;
-        d->last_frame = src_frame;
-    }
-    m->last_ts = src_ts;
-    m->last_data_frame = src_frame;
+    if (m->frames == 0)
+        m->frames = frames;
+    else if (d->last_frame != src->frame)
+        m->frames += frames - (src->first_frame == d->last_frame ? 1 : 0);
+    d->last_frame = src->frame;
+    m->last_ts = src->ts_ns;
+    m->last_data_frame = src->frame;
 }
 
 /* ------------------------------------------------------------- bodies */
@@ -314,12 +326,12 @@ static void body_bytes(struct sf_h1 *h, int dir, const uint8_t *p, size_t n)
 
 /* ------------------------------------------------- message boundaries */
 
-static void begin_msg(struct sf_h1 *h, int dir, uint64_t src_frame, int64_t src_ts)
+static void begin_msg(struct sf_h1 *h, int dir, const struct sf_span *src)
 {
     struct h1_dir *d = &h->d[dir];
     memset(&d->tmp, 0, sizeof(d->tmp));
-    d->tmp.first_frame = src_frame;
-    d->tmp.first_ts = src_ts;
+    d->tmp.first_frame = src->first_frame ? src->first_frame : src->frame;
+    d->tmp.first_ts = src->first_frame ? src->first_ts : src->ts_ns;
     d->msg = &d->tmp;
     d->txn = NULL;
     d->slen = 0;
@@ -368,6 +380,9 @@ static void msg_done(struct sf_h1 *h, int dir)
     if (d->st != ST_TUNNEL)
         d->st = ST_START;
     if (x->t.tunnel != SF_HTTP_TUNNEL_NONE && dir == 1) {
+        h->tunnel = true;
+        if (h->ops && h->ops->tunnel_open)
+            h->ops->tunnel_open(h->ctx, &x->t);
         h->d[0].st = ST_TUNNEL;
         h->d[1].st = ST_TUNNEL;
         if (h->d[0].txn) {
@@ -881,21 +896,25 @@ static size_t chunk_feed(struct sf_h1 *h, int dir, const uint8_t *p, size_t n)
 
 /* ----------------------------------------------------------- entry points */
 
-void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t src_frame, int64_t src_ts,
+void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, const struct sf_span *src,
                 uint64_t frame)
 {
     struct h1_dir *d = &h->d[dir & 1];
     dir &= 1;
     h->cur_frame = frame;
-    h->cur_ts = src_ts;
+    h->cur_ts = src->ts_ns;
     if (d->st == ST_RESYNC && d->slen == 0)
         d->bol = true;
     while (n > 0) {
         size_t used = 0;
         switch (d->st) {
         case ST_DEAD:
+            used = n;
+            break;
         case ST_TUNNEL:
             used = n;
+            if (h->tunnel && h->ops && h->ops->tunnel)
+                h->ops->tunnel(h->ctx, dir, p, n, src);
             break;
         case ST_RESYNC: {
             /* Lost: a message may start at a delivery start or at a line
@@ -910,7 +929,7 @@ void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t s
                 used = take;
                 if (pl == 1) {
                     saved = d->slen;
-                    begin_msg(h, dir, src_frame, src_ts);
+                    begin_msg(h, dir, src);
                     d->slen = saved;    /* the gathered bytes open the head */
                 } else if (pl == 0 || d->slen >= 24) {
                     d->slen = 0;
@@ -942,15 +961,15 @@ void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t s
             while (used < n && (p[used] == '\r' || p[used] == '\n'))
                 used++;
             if (used < n)
-                begin_msg(h, dir, src_frame, src_ts);
+                begin_msg(h, dir, src);
             break;
         case ST_HEAD:
-            touch(d, src_frame, src_ts);
+            touch(d, src);
             used = head_feed(h, dir, p, n);
             break;
         case ST_LEN:
         case ST_CDATA:
-            touch(d, src_frame, src_ts);
+            touch(d, src);
             used = n < d->remain ? n : (size_t)d->remain;
             d->remain -= used;
             if (d->msg)
@@ -964,7 +983,7 @@ void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t s
             }
             break;
         case ST_CLOSE:
-            touch(d, src_frame, src_ts);
+            touch(d, src);
             used = n;
             if (d->msg)
                 d->msg->body_wire_bytes += used;
@@ -973,7 +992,7 @@ void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t s
         case ST_CSIZE:
         case ST_CCRLF:
         case ST_TRAILER:
-            touch(d, src_frame, src_ts);
+            touch(d, src);
             used = chunk_feed(h, dir, p, n);
             break;
         }

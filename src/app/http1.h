@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "synfin/http.h"
+#include "app/span.h"
 
 /* ---------------------------------------------------------------- heads */
 
@@ -91,24 +92,34 @@ struct sf_h1_ops {
      * callee (free with sf_h1_txn_free). */
     void (*final)(void *ctx, struct sf_http_txn *t);
     void (*body)(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n);
+    /* A tunnel opened (2xx to CONNECT, 101 Switching Protocols): t is the
+     * transaction that opened it (t->tunnel says which kind), valid during
+     * the call.  Then every later byte of either direction goes to tunnel().
+     * Both may be NULL: the bytes are dropped. */
+    void (*tunnel_open)(void *ctx, const struct sf_http_txn *t);
+    void (*tunnel)(void *ctx, int dir, const uint8_t *p, size_t n, const struct sf_span *src);
 };
 
 /* NULL on allocation failure.  cfg and ops must outlive the parser. */
 struct sf_h1 *sf_h1_new(const struct sf_http_config *cfg, const struct sf_h1_ops *ops, void *ctx,
                         uint64_t conn_id, int64_t connect_ns);
-/* Bytes of direction dir (0 = client), in order; src says which frame
+/* Bytes of direction dir (0 = client), in order; src says which frames
  * carried them, `frame` is the frame being analysed (it completes
  * messages). */
-void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, uint64_t src_frame, int64_t src_ts,
+void sf_h1_data(struct sf_h1 *h, int dir, const uint8_t *p, size_t n, const struct sf_span *src,
                 uint64_t frame);
 void sf_h1_gap(struct sf_h1 *h, int dir, uint64_t n, uint64_t frame);
 void sf_h1_retrans(struct sf_h1 *h, int dir);
 void sf_h1_eof(struct sf_h1 *h, int dir, uint64_t frame, int64_t ts);
 /* The client acknowledged up to stream offset `off` of the server's bytes. */
 void sf_h1_client_ack(struct sf_h1 *h, uint64_t off, uint64_t frame, int64_t ts);
+/* Transactions are numbered from *counter (shared by every HTTP parser of
+ * one connection: a tunnel's inner HTTP continues the numbering). */
+void sf_h1_share_counter(struct sf_h1 *h, uint32_t *counter);
 /* Stream offset (bytes consumed, gaps included) of a direction. */
 uint64_t sf_h1_offset(const struct sf_h1 *h, int dir);
 /* True when neither direction can carry HTTP any more (non-HTTP, tunnel). */
+
 bool sf_h1_idle(const struct sf_h1 *h);
 /* End of connection: every transaction is finalised, in order. */
 void sf_h1_finish(struct sf_h1 *h);

@@ -249,7 +249,7 @@ static void c_body(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n)
     }
 }
 
-static const struct sf_h1_ops cops = { c_done, c_final, c_body };
+static const struct sf_h1_ops cops = { .done = c_done, .final = c_final, .body = c_body };
 
 /* A scripted conversation: direction, bytes. */
 struct step {
@@ -281,7 +281,8 @@ static void run(const struct step *st, size_t nst, size_t chunk, struct col *c)
             uint8_t *b = malloc(k);
             assert_non_null(b);
             memcpy(b, st[i].s + at, k);
-            sf_h1_data(h, st[i].dir, b, k, frame, (int64_t)frame * 1000, frame);
+            struct sf_span sp = { frame, (int64_t)frame * 1000, frame, (int64_t)frame * 1000, 1 };
+            sf_h1_data(h, st[i].dir, b, k, &sp, frame);
             frame++;
             free(b);
             at += k;
