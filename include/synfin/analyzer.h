@@ -66,12 +66,15 @@ struct sf_pkt_view {
  * tracker through these hooks; `app` is its context.  conn_new returns the
  * per-connection state (or NULL); packet runs before the sink sees the
  * packet (so it may fill v->http); conn_end runs before the sink's
- * conn_end (so every transaction is out before the connection record). */
+ * conn_end (so every transaction is out before the connection record);
+ * conn_free after it (so the sink may read what the application layer
+ * learnt of the connection: sf_app_conn_info). */
 struct sf_app_ops {
     void *(*conn_new)(void *app, const struct sf_conn *c);
     void (*packet)(void *app, void *state, const struct sf_conn *c, const struct sf_packet *p,
                    struct sf_pkt_view *v);
     void (*conn_end)(void *app, void *state, const struct sf_conn *c);
+    void (*conn_free)(void *app, void *state, const struct sf_conn *c);
 };
 
 /* Receives the analyzer's events.  Views and connections are valid only

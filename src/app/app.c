@@ -18,7 +18,8 @@ struct sf_http_app {
     bool label_set;
 };
 
-/* One connection: its reassembly feeding the bottom of its layer stack. */
+/* One connection: its reassembly feeding the bottom of its layer stack.
+ * The stack comes first: sf_app_conn_info finds it from c->app_state. */
 struct conn_state {
     struct sf_stack stack;
     struct sf_reasm r;
@@ -262,12 +263,27 @@ static void app_conn_end(void *app, void *state, const struct sf_conn *c)
     sf_reasm_free(&cs->r);
     a->stats.reasm_peak = a->mem.peak;
     sf_layer_finish(cs->stack.bottom);
-    sf_layer_destroy(cs->stack.bottom);
     a->label_set = false;
+}
+
+static void app_conn_free(void *app, void *state, const struct sf_conn *c)
+{
+    struct conn_state *cs = state;
+    (void)app;
+    (void)c;
+    if (!cs)
+        return;
+    sf_layer_destroy(cs->stack.bottom);
     free(cs);
 }
 
-static const struct sf_app_ops app_ops = { app_conn_new, app_packet, app_conn_end };
+const struct sf_app_info *sf_app_conn_info(const struct sf_conn *c)
+{
+    const struct sf_stack *s = c ? c->app_state : NULL;
+    return s ? &s->info : NULL;
+}
+
+static const struct sf_app_ops app_ops = { app_conn_new, app_packet, app_conn_end, app_conn_free };
 
 const struct sf_app_ops *sf_http_app_ops(void)
 {

@@ -68,9 +68,13 @@ static void decide(struct detect *d, int which)
     if (s->depth < SF_STACK_MAX_DEPTH) {
         s->depth++;
         next = protos[which].create(s);
+        if (next)
+            sf_stack_note(s, protos[which].name);
     }
-    if (!next)
+    if (!next) {
         next = sf_opaque_layer_new(s);
+        sf_stack_note(s, "opaque");
+    }
     /* d is destroyed by the install: keep what it holds. */
     memcpy(&saved, d, sizeof(saved));
     sf_layer_install(s, slot, next, NULL);

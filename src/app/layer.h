@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "synfin/analyzer.h"
+#include "synfin/app.h"
 #include "synfin/http.h"
 #include "app/span.h"
 
@@ -61,7 +62,11 @@ struct sf_stack {
     bool follow_plain;        /* --follow shows a transform's output (decrypted), not TCP bytes */
     uint8_t depth;            /* layers created so far (bounded: SF_STACK_MAX_DEPTH) */
     uint32_t http_txns;       /* HTTP transactions numbered so far (all parsers) */
+    struct sf_app_info info;  /* what the outputs learn (synfin/app.h) */
 };
+
+/* Records that protocol `name` (a static string) is read on the connection. */
+void sf_stack_note(struct sf_stack *s, const char *name);
 
 #define SF_STACK_MAX_DEPTH 8
 

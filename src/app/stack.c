@@ -76,3 +76,9 @@ void sf_layer_destroy(struct sf_layer *l)
         l = up;
     }
 }
+
+void sf_stack_note(struct sf_stack *s, const char *name)
+{
+    if (s->info.nstack < SF_APP_STACK_MAX)
+        s->info.stack[s->info.nstack++] = name;
+}

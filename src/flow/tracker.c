@@ -163,9 +163,11 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
     c->close_kind = classify_close(c);
     if (a->cfg.app_ops && a->cfg.app_ops->conn_end)
         a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
-    c->app_state = NULL;
     if (a->sink.conn_end)
         a->sink.conn_end(a->sink.ctx, c);
+    if (a->cfg.app_ops && a->cfg.app_ops->conn_free)
+        a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
+    c->app_state = NULL;
     sf_analysis_free(c);
     sf_flow_table_remove(&a->table, c);
     list_unlink(a, c);
@@ -644,6 +646,8 @@ void sf_analyzer_free(struct sf_analyzer *a)
             /* Freed without sf_analyzer_finish: let the app layer release. */
             if (a->cfg.app_ops && a->cfg.app_ops->conn_end && c->app_state)
                 a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
+            if (a->cfg.app_ops && a->cfg.app_ops->conn_free && c->app_state)
+                a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
             sf_analysis_free(c);
             free(c);
             c = next;
