@@ -2,8 +2,8 @@
 # Terms follow Korean networking texts: 3-way 핸드셰이크, 4-way 핸드셰이크,
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
-' It completes the HTTP request %s %s.': ' 이 세그먼트로 HTTP 요청 %s %s이(가) 완성됩니다.',
-' It completes the HTTP response %u %s.': ' 이 세그먼트로 HTTP 응답 %u %s이(가) 완성됩니다.',
+' It completes the HTTP request %.*s %s.': ' 이 세그먼트로 HTTP 요청(%.*s %s)이 완성됩니다.',
+' It completes the HTTP response %u %s.': ' 이 세그먼트로 HTTP 응답(%u %s)이 완성됩니다.',
 ' and ': ', ',
 '3-way close (FIN, FIN+ACK, ACK)': '3-way 종료 (FIN, FIN+ACK, ACK)',
 '4-way close (FIN, ACK, FIN, ACK)': '4-way 핸드셰이크 종료 (FIN, ACK, FIN, ACK)',

@@ -1,5 +1,6 @@
 /* explain.c - one line per TCP analysis flag: what it means here, and its likely cause. */
 #include "format/format.h"
+#include "util/utf8.h"
 
 static const char *side(enum sf_dir d)
 {
@@ -162,12 +163,28 @@ void sf_explain_packet(struct sf_buf *b, const struct sf_packet *p, const struct
     case SF_ROLE_DATA:
         sf_buf_printf(b, sf_tr("Data, %s -> %s: %u bytes of payload, bytes %u to %u of the %s's stream."),
                       me, peer, p->payload_len, v->rel_seq, v->rel_seq + p->payload_len - 1, me);
-        if (v->http && v->http->request)
-            sf_buf_printf(b, sf_tr(" It completes the HTTP request %s %s."), v->http->method,
-                          v->http->uri);
-        else if (v->http)
-            sf_buf_printf(b, sf_tr(" It completes the HTTP response %u %s."), v->http->status,
-                          v->http->reason ? v->http->reason : "");
+        if (v->http) {
+            /* Method, URI and reason come from the capture: made safe first. */
+            struct sf_buf t;
+            sf_buf_init(&t, NULL, 0);
+            if (v->http->request) {
+                const char *m = v->http->method ? v->http->method : "";
+                const char *u = v->http->uri ? v->http->uri : "";
+                size_t ml;
+                sf_buf_text(&t, m, strlen(m), 32);
+                ml = t.len;
+                sf_buf_text(&t, u, strlen(u), 120);
+                sf_buf_putc(&t, '\0');
+                sf_buf_printf(b, sf_tr(" It completes the HTTP request %.*s %s."), (int)ml, t.data,
+                              t.data + ml);
+            } else {
+                const char *r = v->http->reason ? v->http->reason : "";
+                sf_buf_text(&t, r, strlen(r), 60);
+                sf_buf_putc(&t, '\0');
+                sf_buf_printf(b, sf_tr(" It completes the HTTP response %u %s."), v->http->status, t.data);
+            }
+            sf_buf_free(&t);
+        }
         return;
     case SF_ROLE_ACK:
         sf_buf_printf(b, sf_tr("ACK, %s -> %s: the %s confirms it has received every byte before "

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "util/utf8.h"
 #include "format/html_assets.h"
 #include "util/idmap.h"
 
@@ -83,49 +84,14 @@ static void put_safe(struct sf_buf *dst, const struct sf_buf *src)
     sf_buf_put(dst, src->data + from, src->len - from);
 }
 
-/* Strictly valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i], need, cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (unsigned k = 1; k <= need; k++) {
-            if (i + k >= n || (s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        i += need + 1;
-    }
-    return true;
-}
-
 /* Our own sentences (facts, explanations, names), which may be translated:
- * valid UTF-8 goes through as is, where sf_buf_json_str would write one
- * \u00XX per byte and the page would show mojibake; ASCII controls, quote
- * and backslash are escaped here.  Anything that is not valid UTF-8 is left
- * to sf_buf_json_str whole.  Strings from the capture never come here. */
+ * valid UTF-8 goes through as is; ASCII controls, quote and backslash are
+ * escaped here.  Anything that is not valid UTF-8 is left to
+ * sf_buf_json_str whole (it writes U+FFFD for the bad bytes). */
 static void json_text(struct sf_buf *b, const char *s, size_t n)
 {
     size_t from = 0;
-    if (!utf8_valid((const unsigned char *)s, n)) {
+    if (!sf_utf8_valid(s, n)) {
         sf_buf_json_str(b, s, n);
         return;
     }
@@ -161,7 +127,7 @@ static void json_cstr(struct sf_buf *b, const char *s)
 static void json_capped(struct sf_buf *b, const char *s, size_t cap)
 {
     size_t n = s ? strlen(s) : 0;
-    sf_buf_json_str(b, s ? s : "", n > cap ? cap : n);
+    sf_buf_json_str(b, s ? s : "", sf_utf8_cut(s ? s : "", n, cap));
 }
 
 static void secs_or_null(struct sf_buf *b, int64_t ns)

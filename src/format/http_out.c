@@ -2,17 +2,32 @@
 #include <string.h>
 
 #include "format/json.h"
+#include "util/utf8.h"
 #include "format/format.h"
 
 
-static void str_or_null(struct sf_buf *b, const char *s)
+/* Returns the bytes that were not UTF-8 (written as U+FFFD). */
+static size_t str_or_null(struct sf_buf *b, const char *s)
 {
     if (s)
-        sf_buf_json_str(b, s, strlen(s));
-    else
-        sf_buf_put(b, "null", 4);
+        return sf_buf_json_str(b, s, strlen(s));
+    sf_buf_put(b, "null", 4);
+    return 0;
 }
-#define kv_sz(b, k, s) (key(b, k), str_or_null((b), (s)))
+
+static size_t kv_sz(struct sf_buf *b, const char *k, const char *s)
+{
+    key(b, k);
+    return str_or_null(b, s);
+}
+
+/* A message whose strings held bytes that are not UTF-8 says so (their
+ * values show U+FFFD in their place). */
+static void mark_invalid(struct sf_buf *b, size_t bad)
+{
+    if (bad)
+        sf_buf_puts(b, ",\"invalid_utf8\":true");
+}
 
 static void frame_or_null(struct sf_buf *b, uint64_t f)
 {
@@ -33,8 +48,9 @@ static void secs_or_null(struct sf_buf *b, int64_t ns)
 #define kv_secs(b, k, ns) (key(b, k), secs_or_null((b), (ns)))
 
 /* The fields both messages share. */
-static void msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t first_ts)
+static size_t msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t first_ts)
 {
+    size_t bad = 0;
     kv_frame(b, "frame", m->frame);
     kv_frame(b, "first_frame", m->first_frame);
     kv_frame(b, "last_frame", m->last_data_frame);
@@ -53,14 +69,15 @@ static void msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t fi
     kv_u64(b, "body_wire_bytes", m->body_wire_bytes);
     kv_u64(b, "body_bytes", m->body_bytes);
     kv_u64(b, "body_decoded_bytes", m->body_decoded_bytes);
-    kv_sz(b, "content_type", m->content_type);
-    kv_sz(b, "content_encoding", m->content_encoding);
+    bad += kv_sz(b, "content_type", m->content_type);
+    bad += kv_sz(b, "content_encoding", m->content_encoding);
     key(b, "decode");
     sf_buf_putc(b, '"');
     sf_buf_puts(b, sf_http_decode_name(m->decode));
     sf_buf_putc(b, '"');
     kv_u64(b, "gaps", m->gaps);
     kv_u64(b, "gap_bytes", m->gap_bytes);
+    return bad;
 }
 
 void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts)
@@ -70,23 +87,27 @@ void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t fir
     kv_u64(b, "n", t->n);
     key(b, "request");
     if (t->req.present) {
+        size_t bad;
         sf_buf_puts(b, "{\"method\":");
-        sf_buf_json_str(b, t->method ? t->method : "", t->method ? strlen(t->method) : 0);
-        kv_sz(b, "uri", t->uri);
-        kv_sz(b, "version", t->req.version);
-        kv_sz(b, "host", t->host);
-        msg_common(b, &t->req, first_ts);
+        bad = sf_buf_json_str(b, t->method ? t->method : "", t->method ? strlen(t->method) : 0);
+        bad += kv_sz(b, "uri", t->uri);
+        bad += kv_sz(b, "version", t->req.version);
+        bad += kv_sz(b, "host", t->host);
+        bad += msg_common(b, &t->req, first_ts);
+        mark_invalid(b, bad);
         sf_buf_putc(b, '}');
     } else {
         sf_buf_puts(b, "null");
     }
     key(b, "response");
     if (t->resp.present) {
+        size_t bad;
         sf_buf_puts(b, "{\"status\":");
         sf_buf_u64(b, t->status);
-        kv_sz(b, "reason", t->reason);
-        kv_sz(b, "version", t->resp.version);
-        msg_common(b, &t->resp, first_ts);
+        bad = kv_sz(b, "reason", t->reason);
+        bad += kv_sz(b, "version", t->resp.version);
+        bad += msg_common(b, &t->resp, first_ts);
+        mark_invalid(b, bad);
         key(b, "interim");
         sf_buf_putc(b, '[');
         for (uint32_t i = 0; i < t->ninterim; i++) {
@@ -142,16 +163,10 @@ void sf_out_http_label_json(struct sf_buf *b, const struct sf_http_label *l)
     sf_buf_putc(b, '}');
 }
 
-/* Printable text of a header value (control bytes as '.'), capped. */
+/* Text of a value from the capture: valid UTF-8, no control bytes, capped. */
 static void text_safe(struct sf_buf *b, const char *s, size_t cap)
 {
-    size_t n = s ? strlen(s) : 0;
-    for (size_t i = 0; i < n && i < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        sf_buf_putc(b, (c < 0x20 || c == 0x7f) ? '.' : (char)c);
-    }
-    if (n > cap)
-        sf_buf_puts(b, "...");
+    sf_buf_text(b, s ? s : "", s ? strlen(s) : 0, cap);
 }
 
 void sf_out_http_label_text(struct sf_buf *b, const struct sf_http_label *l)

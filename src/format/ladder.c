@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "util/utf8.h"
 #include "util/idmap.h"
 
 #define WIDTH 80
@@ -90,11 +91,11 @@ static int columns(const char *s)
     return columns_n(s, strlen(s));
 }
 
-/* Printable ASCII only: an HTTP label comes from the capture. */
+/* An HTTP label comes from the capture: valid UTF-8 without control
+ * characters, at most max characters. */
 static void put_safe(struct sf_buf *b, const char *s, size_t max)
 {
-    for (size_t i = 0; s && s[i] && i < max; i++)
-        sf_buf_putc(b, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+    sf_buf_text(b, s ? s : "", s ? strlen(s) : 0, max);
 }
 
 static void gutter(struct ladder_out *l, struct sf_buf *b, uint64_t frame, int64_t ts)

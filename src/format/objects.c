@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "format/format.h"
+#include "util/utf8.h"
 
 struct obj {
     struct obj *next;
-    char name[128];
+    char name[256];
     int fd;                   /* -1 once closed */
     uint64_t bytes;
     bool write_error;
@@ -66,12 +67,39 @@ struct sf_objects *sf_objects_new(const char *dir, char *err, size_t errlen)
     return o;
 }
 
-/* The last path segment of the URI, reduced to [A-Za-z0-9._-] (no "..",
- * no "/", no control bytes), at most 80 characters. */
+/* A letter of another script is kept in a file name; invisible and
+ * direction-changing characters (which can make a name lie about its
+ * extension) and private or unassigned-looking ranges are not. */
+static bool name_char_ok(uint32_t cp)
+{
+    if (cp < 0xa0 || cp == 0xad)
+        return false;
+    if ((cp >= 0x2000 && cp <= 0x206f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
+        (cp >= 0xfff0 && cp <= 0xffff) || (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xe0000)
+        return false;
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The last path segment of the URI, percent-decoded, reduced to
+ * [A-Za-z0-9._-] and letters of other scripts (well-formed UTF-8; no
+ * "..", no "/", no control or invisible characters), at most 80
+ * characters and 200 bytes (file systems allow 255). */
 static void safe_base(const char *uri, char *out, size_t cap)
 {
     const char *end, *start;
-    size_t k = 0;
+    unsigned char seg[1024];
+    size_t k = 0, n = 0, chars = 0;
     if (!uri)
         uri = "";
     end = uri;
@@ -80,11 +108,37 @@ static void safe_base(const char *uri, char *out, size_t cap)
     start = end;
     while (start > uri && start[-1] != '/')
         start--;
-    for (const char *p = start; p < end && k + 1 < cap && k < 80; p++) {
-        unsigned char c = (unsigned char)*p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || c == '_';
-        out[k++] = ok ? (char)c : '_';
+    for (const char *p = start; p < end && n < sizeof(seg); p++) {
+        int hi, lo;
+        if (*p == '%' && p + 2 < end && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+            seg[n++] = (unsigned char)(hi << 4 | lo);
+            p += 2;
+        } else {
+            seg[n++] = (unsigned char)*p;
+        }
+    }
+    if (cap > 201)
+        cap = 201;
+    for (size_t i = 0; i < n && chars < 80;) {
+        uint32_t cp;
+        size_t len = sf_utf8_next(seg + i, n - i, &cp);
+        unsigned char c = seg[i];
+        bool ascii_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '.' || c == '-' || c == '_';
+        if (len > 1 && name_char_ok(cp)) {
+            if (k + len + 1 > cap)
+                break;
+            memcpy(out + k, seg + i, len);
+            k += len;
+        } else {
+            if (k + 2 > cap)
+                break;
+            out[k++] = ascii_ok && len == 1 ? (char)c : '_';
+            if (len == 0)
+                len = 1;
+        }
+        i += len;
+        chars++;
     }
     out[k] = '\0';
     /* No leading dots: no hidden files, no "..". */
@@ -118,7 +172,7 @@ void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t 
     if (!o)
         return;
     if (!x) {
-        char base[96], want[128];
+        char base[204], want[256];
         if (!p)
             return;
         x = calloc(1, sizeof(*x));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/utf8.h"
 
 void sf_buf_init(struct sf_buf *b, FILE *out, size_t max)
 {
@@ -192,29 +193,57 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...)
     update_room(b);
 }
 
-void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n)
+size_t sf_buf_json_str(struct sf_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t replaced = 0, from = 0, i = 0;
     sf_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            char e[2] = { '\\', (char)ch };
-            sf_buf_put(b, e, 2);
-        } else if (ch == '\n') {
-            sf_buf_put(b, "\\n", 2);
-        } else if (ch == '\r') {
-            sf_buf_put(b, "\\r", 2);
-        } else if (ch == '\t') {
-            sf_buf_put(b, "\\t", 2);
-        } else if (ch < 0x20 || ch >= 0x7f) {
-            char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-            sf_buf_put(b, e, 6);
-        } else {
-            sf_buf_putc(b, (char)ch);
+    while (i < n) {
+        unsigned char ch = u[i];
+        uint32_t cp;
+        size_t k;
+        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+            i++;   /* the common case: runs of plain ASCII are copied at once */
+            continue;
         }
+        sf_buf_put(b, s + from, i - from);
+        if (ch >= 0x80) {
+            k = sf_utf8_next(u + i, n - i, &cp);
+            if (k == 0) {
+                /* Not UTF-8: U+FFFD, counted so the caller can mark the value. */
+                sf_buf_puts(b, SF_UTF8_REPLACEMENT);
+                replaced++;
+                k = 1;
+            } else if (cp < 0xa0) {
+                /* C1 controls are legal JSON but unreadable: escaped. */
+                char e[6] = { '\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15] };
+                sf_buf_put(b, e, 6);
+            } else {
+                sf_buf_put(b, s + i, k);
+            }
+            i += k;
+        } else {
+            if (ch == '"' || ch == '\\') {
+                char e[2] = { '\\', (char)ch };
+                sf_buf_put(b, e, 2);
+            } else if (ch == '\n') {
+                sf_buf_put(b, "\\n", 2);
+            } else if (ch == '\r') {
+                sf_buf_put(b, "\\r", 2);
+            } else if (ch == '\t') {
+                sf_buf_put(b, "\\t", 2);
+            } else {
+                char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+                sf_buf_put(b, e, 6);
+            }
+            i++;
+        }
+        from = i;
     }
+    sf_buf_put(b, s + from, i - from);
     sf_buf_putc(b, '"');
+    return replaced;
 }
 
 void sf_buf_addr(struct sf_buf *b, const uint8_t *a, int family)

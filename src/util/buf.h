@@ -34,10 +34,11 @@ void sf_buf_i64(struct sf_buf *b, int64_t v);
 /* ns as seconds with `decimals` (1..9) digits, e.g. 1.234567 */
 void sf_buf_secs(struct sf_buf *b, int64_t ns, int decimals);
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A JSON string, quoted, with every control byte and non-UTF-8-safe byte
- * escaped (bytes >= 0x80 are written as \u00XX: output stays valid JSON
- * whatever the capture holds). */
-void sf_buf_json_str(struct sf_buf *b, const char *s, size_t n);
+/* A JSON string, quoted: well-formed UTF-8 passes through as is (JSON
+ * allows it), each byte that is not part of well-formed UTF-8 becomes
+ * U+FFFD, control characters (C0, DEL, C1) are escaped.  Returns how many
+ * bytes were replaced, so the caller can mark the value as not valid. */
+size_t sf_buf_json_str(struct sf_buf *b, const char *s, size_t n);
 void sf_buf_addr(struct sf_buf *b, const uint8_t *a, int family);
 /* Appends: the common case is a memcpy into room already there (output
  * formats call these per field, so they are inline). */
