@@ -20,13 +20,14 @@
 #include "synfin/source.h"
 #include "format/format.h"
 #include "cli/demo.h"
+#include "cli/dfilter.h"
 #include "cli/live_cli.h"
 #include "cli/progress.h"
 
 #define SYNFIN_VERSION "0.1.0"
 
 static const char usage_text[] =
-    "usage: synfin [options] -r FILE [-r FILE ...] [BPF expression]\n"
+    "usage: synfin [options] -r FILE [-r FILE ...] [-w OUT] [BPF expression]\n"
     "       synfin [options] -i IFACE [-w FILE] [-Z USER] [BPF expression]\n"
     "       synfin --demo\n"
     "\n"
@@ -38,7 +39,9 @@ static const char usage_text[] =
     "  -i IFACE            capture live on IFACE (needs root or CAP_NET_RAW,CAP_NET_ADMIN);\n"
     "                      records stream as packets arrive; Ctrl-C ends the capture, every\n"
     "                      open connection is reported, then the kernel's drop counts\n"
-    "  -w FILE             -i: also save the captured frames to FILE (pcap)\n"
+    "  -w FILE             save the frames to FILE (pcap): with -i every captured frame;\n"
+    "                      with -r those the BPF filter, --conn and -Y select (without\n"
+    "                      -F, nothing else is written, as tcpdump -w)\n"
     "  -Z USER             -i: drop privileges to USER once the device is open\n"
     "  -B KIB              -i: kernel capture buffer in KiB (default 2048)\n"
     "  --no-progress       no progress bar (one is drawn on stderr, a terminal, for files)\n"
@@ -67,6 +70,11 @@ static const char usage_text[] =
     "                      with an index.json; never overwrites\n"
     "  -o FILE             write the output to FILE instead of standard output\n"
     "  --conn N[,N...]     only these connections (numbers as Wireshark's tcp.stream)\n"
+    "  -Y, --display-filter EXPR\n"
+    "                      display filter on the analysis, e.g. 'conn.close == rst_abort',\n"
+    "                      'packet.analysis contains retransmission', 'http.status >= 500'\n"
+    "                      (docs/filter.md); connection terms select whole connections\n"
+    "  --list-fields       the fields -Y knows, with their types\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
     "tracking:\n"
     "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
@@ -83,7 +91,8 @@ static const char usage_text[] =
 
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
-       OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP };
+       OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
+       OPT_LIST_FIELDS };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -92,7 +101,9 @@ struct cli {
     size_t ninputs;
     uint64_t max_frames;
     const char *format;
+    bool format_given;        /* -F on the command line */
     const char *outpath;
+    const char *display_filter;   /* -Y */
     uint64_t *conns;
     size_t nconns;
     int color;                /* -1 auto, 0 never, 1 always */
@@ -192,6 +203,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "reasm-memcap", required_argument, NULL, OPT_REASM_MEMCAP },
         { "demo", no_argument, NULL, OPT_DEMO },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "display-filter", required_argument, NULL, 'Y' },
+        { "list-fields", no_argument, NULL, OPT_LIST_FIELDS },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -201,7 +214,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->color = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
-    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {
             const char **grown = realloc(cli->inputs, (cli->ninputs + 1) * sizeof(*grown));
@@ -225,7 +238,17 @@ static int parse_args(struct cli *cli, int argc, char **argv)
                 return -1;
             }
             cli->format = optarg;
+            cli->format_given = true;
             break;
+        case 'Y':
+            cli->display_filter = optarg;
+            break;
+        case OPT_LIST_FIELDS: {
+            const char *type, *meaning, *name;
+            for (size_t i = 0; (name = sf_filter_field_name(i, &type, &meaning)) != NULL; i++)
+                printf("%-28s %-8s %s\n", name, type, meaning);
+            return 1;
+        }
         case 'o':
             cli->outpath = optarg;
             break;
@@ -373,8 +396,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "synfin: -i and -r cannot be used together\n");
         return -1;
     }
-    if (!cli->iface && (cli->dump_path || cli->user || cli->buffer_bytes)) {
-        fprintf(stderr, "synfin: -w, -Z and -B go with -i IFACE\n");
+    if (!cli->iface && (cli->user || cli->buffer_bytes)) {
+        fprintf(stderr, "synfin: -Z and -B go with -i IFACE\n");
         return -1;
     }
     if (cli->ninputs == 0 && !cli->iface && !cli->demo) {
@@ -472,7 +495,72 @@ struct run {
     uint64_t follow_conn;
     bool follow;
     FILE *fout;                   /* -i: flushed after every frame and tick */
+    struct sf_dfilter *df;        /* -Y */
+    bool learning;                /* -Y's first pass: nothing is shown */
+    const struct cli *cli;
+    const struct sf_frame *cur;   /* the frame being analysed (for -w with -r) */
+    pcap_t *dump_dead;            /* -w with -r */
+    pcap_dumper_t *dump;
+    uint32_t dump_linktype;
+    uint32_t first_linktype;      /* of the first frame read (an empty -w file gets it) */
+    bool have_first_linktype;
+    uint64_t saved, not_saved;
+    bool dump_failed;
 };
+
+static bool conn_selected(const struct cli *cli, uint64_t id)
+{
+    if (!cli->nconns)
+        return true;
+    for (size_t i = 0; i < cli->nconns; i++)
+        if (cli->conns[i] == id)
+            return true;
+    return false;
+}
+
+/* -r ... -w OUT: the frames selected by BPF (the analyzer only sees
+ * those), --conn and -Y, as pcap with nanosecond timestamps.  A pcap file
+ * has one link type: frames of another are counted, not written. */
+static void dump_open(struct run *r, uint32_t linktype)
+{
+    if (r->dump || r->dump_failed)
+        return;
+    r->dump_dead = pcap_open_dead_with_tstamp_precision((int)linktype, SF_MAX_RECORD_CAPLEN,
+                                                        PCAP_TSTAMP_PRECISION_NANO);
+    r->dump = r->dump_dead ? pcap_dump_open(r->dump_dead, r->cli->dump_path) : NULL;
+    if (!r->dump) {
+        fprintf(stderr, "synfin: -w %s: %s\n", r->cli->dump_path,
+                r->dump_dead ? pcap_geterr(r->dump_dead) : "out of memory");
+        r->dump_failed = true;
+        return;
+    }
+    r->dump_linktype = linktype;
+}
+
+static void dump_frame(struct run *r, const struct sf_frame *f)
+{
+    struct pcap_pkthdr h;
+    dump_open(r, f->linktype);
+    if (!r->dump)
+        return;
+    if (f->linktype != r->dump_linktype) {
+        if (r->not_saved++ == 0)
+            fprintf(stderr, "synfin: -w %s: frame of link type %u not saved (the file has link type %u; "
+                            "a pcap file holds one)\n", r->cli->dump_path, f->linktype, r->dump_linktype);
+        return;
+    }
+    memset(&h, 0, sizeof(h));
+    h.ts.tv_sec = (time_t)(f->ts_ns / 1000000000);
+    h.ts.tv_usec = (suseconds_t)(f->ts_ns % 1000000000);   /* nanoseconds: the file says so */
+    if (f->ts_ns < 0 && h.ts.tv_usec < 0) {
+        h.ts.tv_sec--;
+        h.ts.tv_usec += 1000000000;
+    }
+    h.caplen = f->caplen;
+    h.len = f->wirelen;
+    pcap_dump((u_char *)r->dump, &h, f->data);
+    r->saved++;
+}
 
 /* The analyzer's sink forwards to the chosen output; HTTP transactions
  * that became final during a packet follow that packet's record, and all
@@ -480,7 +568,19 @@ struct run {
 static void sink_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
 {
     struct run *r = ctx;
-    r->out->packet(r->out->ctx, p, v);
+    bool show = true;
+    if (r->learning) {
+        sf_dfilter_learn_packet(r->df, p, v);
+        sf_http_app_drain(r->app);
+        return;
+    }
+    if (r->df)
+        show = sf_dfilter_packet(r->df, p, v);
+    if (show)
+        r->out->packet(r->out->ctx, p, v);
+    if (show && r->cli->dump_path && !r->cli->iface && r->cur &&
+        (!r->cli->nconns || (v && conn_selected(r->cli, v->conn->id))))
+        dump_frame(r, r->cur);
     sf_http_app_drain(r->app);
 }
 
@@ -488,7 +588,12 @@ static void sink_conn_end(void *ctx, const struct sf_conn *c)
 {
     struct run *r = ctx;
     sf_http_app_drain(r->app);
-    r->out->conn_end(r->out->ctx, c);
+    if (r->learning) {
+        sf_dfilter_learn_conn(r->df, c);
+        return;
+    }
+    if (!r->df || sf_dfilter_conn(r->df, c))
+        r->out->conn_end(r->out->ctx, c);
 }
 
 /* -i: what the output has written goes out now, so `synfin -i eth0 -F
@@ -505,7 +610,11 @@ static void live_flush(void *ctx)
 static void http_txn(void *ctx, const struct sf_http_txn *t)
 {
     struct run *r = ctx;
-    if (r->out->http)
+    if (r->learning) {
+        sf_dfilter_learn_http(r->df, t);
+        return;
+    }
+    if (r->out->http && (!r->df || sf_dfilter_http(r->df, t)))
         r->out->http(r->out->ctx, t);
     if (r->objects)
         sf_objects_txn(r->objects, t);
@@ -514,7 +623,7 @@ static void http_txn(void *ctx, const struct sf_http_txn *t)
 static void http_body(void *ctx, struct sf_http_txn *t, const uint8_t *p, size_t n)
 {
     struct run *r = ctx;
-    if (r->objects)
+    if (r->objects && !r->learning)
         sf_objects_body(r->objects, t, p, n);
 }
 
@@ -530,6 +639,111 @@ static void http_stream(void *ctx, const struct sf_conn *c, enum sf_dir dir, con
     struct run *r = ctx;
     if (r->out->stream)
         r->out->stream(r->out->ctx, c, dir, p, n, gap, frame);
+}
+
+/* Reads every frame of src into an (BPF first), up to -c. */
+static void read_all(struct sf_source *src, struct sf_analyzer *an, struct bpf_cache *bc, const struct cli *cli,
+                     struct run *run, struct sf_progress *progress, uint64_t *frame_no)
+{
+    struct sf_frame f;
+    while (sf_source_next(src, &f) == 1) {
+        (*frame_no)++;
+        sf_progress_frame(progress, &f);
+        run->cur = &f;
+        if (!run->have_first_linktype) {
+            run->have_first_linktype = true;
+            run->first_linktype = f.linktype;
+        }
+        if (bc && !bpf_match(bc, cli->filter, &f))
+            sf_analyzer_filtered(an, &f, *frame_no);
+        else
+            sf_analyzer_frame(an, &f, *frame_no);
+        run->cur = NULL;
+        if (cli->max_frames && *frame_no >= cli->max_frames)
+            break;
+    }
+}
+
+/* -Y's first pass, when packet or transaction records depend on what is
+ * known only later (a connection's close, its transactions): the input is
+ * read once without output, learning each connection's facts. */
+static int learn_pass(struct cli *cli, struct run *run, struct bpf_cache *bc)
+{
+    char err[600];
+    struct sf_source *src = sf_source_open(cli->inputs, cli->ninputs, err, sizeof(err));
+    struct sf_analyzer_config cfg = cli->cfg;
+    struct sf_http_config hc = cli->http;
+    struct sf_sink sink;
+    struct sf_analyzer *an;
+    uint64_t frames = 0;
+
+    if (!src) {
+        fprintf(stderr, "synfin: %s\n", err);
+        return 1;
+    }
+    run->learning = true;
+    run->app = NULL;
+    if (sf_dfilter_needs_http(run->df)) {
+        hc.ctx = run;
+        hc.txn = http_txn;
+        hc.body = NULL;
+        hc.follow = NULL;
+        hc.stream = NULL;
+        run->app = sf_http_app_new(&hc);
+        cfg.app_ops = run->app ? sf_http_app_ops() : NULL;
+        cfg.app = run->app;
+    } else {
+        cfg.app_ops = NULL;
+        cfg.app = NULL;
+    }
+    sink.ctx = run;
+    sink.packet = sink_packet;
+    sink.conn_end = sink_conn_end;
+    an = sf_analyzer_new(&cfg, &sink);
+    if (!an || (sf_dfilter_needs_http(run->df) && !run->app)) {
+        fprintf(stderr, "synfin: out of memory\n");
+        sf_analyzer_free(an);
+        sf_http_app_free(run->app);
+        run->app = NULL;
+        sf_source_close(src);
+        run->learning = false;
+        return 1;
+    }
+    read_all(src, an, bc, cli, run, NULL, &frames);
+    sf_analyzer_finish(an);
+    sf_http_app_drain(run->app);
+    sf_analyzer_free(an);
+    sf_http_app_free(run->app);
+    run->app = NULL;
+    sf_source_close(src);
+    run->learning = false;
+    sf_dfilter_start_showing(run->df);
+    return 0;
+}
+
+/* -w with -r and no -F: the frames are the output (as tcpdump -w). */
+static void null_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    (void)ctx;
+    (void)p;
+    (void)v;
+}
+
+static void null_conn(void *ctx, const struct sf_conn *c)
+{
+    (void)ctx;
+    (void)c;
+}
+
+static void null_finish(void *ctx, const struct sf_run_end *end)
+{
+    (void)ctx;
+    (void)end;
+}
+
+static void null_destroy(void *ctx)
+{
+    (void)ctx;
 }
 
 /* Binds the "synfin" catalogue: $SYNFIN_LOCALEDIR, else build/locale next
@@ -613,8 +827,9 @@ int main(int argc, char **argv)
     struct sf_live *live = NULL;        /* -i */
     struct sf_progress *progress = NULL;
     struct bpf_cache *bc = NULL;
-    struct sf_frame f;
     struct sf_run_end end;
+    struct sf_filter *yf = NULL;       /* -Y */
+    bool frames_only;                  /* -r ... -w OUT without -F */
     FILE *fout = stdout;
     char err[600];
     uint64_t frame_no = 0;
@@ -632,6 +847,25 @@ int main(int argc, char **argv)
         rc = sf_demo_main(cli.color < 0 ? "auto" : cli.color ? "always" : "never");
         goto done;
     }
+    run.cli = &cli;
+    if (cli.display_filter) {
+        size_t col = 0;
+        yf = sf_filter_compile(cli.display_filter, err, sizeof(err), &col);
+        if (!yf) {
+            /* As tshark: the expression, and a caret under the problem. */
+            fprintf(stderr, "synfin: -Y: column %zu: %s\n  %s\n  %*s^\n", col, err, cli.display_filter,
+                    (int)(col ? col - 1 : 0), "");
+            rc = 2;
+            goto done;
+        }
+        run.df = sf_dfilter_new(yf);
+        if (!run.df) {
+            fprintf(stderr, "synfin: out of memory\n");
+            rc = 1;
+            goto done;
+        }
+    }
+    frames_only = cli.dump_path && !cli.iface && !cli.format_given && !cli.follow;
 
     if (cli.filter) {
         bc = calloc(1, sizeof(*bc));
@@ -660,6 +894,22 @@ int main(int argc, char **argv)
         struct sf_cli_live_opts lo = { cli.iface, cli.filter, cli.dump_path, cli.user, cli.buffer_bytes };
         live = sf_cli_live_open(&lo, &rc);
         if (!live)
+            goto done;
+    }
+    if (run.df && sf_dfilter_two_pass(run.df, strcmp(cli.format, "summary") != 0 || cli.dump_path)) {
+        /* Packet records waiting on their connection's facts: read twice. */
+        bool rereadable = !live;
+        for (size_t i = 0; i < cli.ninputs; i++)
+            if (strcmp(cli.inputs[i], "-") == 0)
+                rereadable = false;
+        if (!rereadable) {
+            fprintf(stderr, "synfin: -Y with conn.* or http.* fields reads the capture twice: give a file "
+                            "(not standard input or -i), or use packet.* fields only\n");
+            rc = 2;
+            goto done;
+        }
+        rc = learn_pass(&cli, &run, bc);
+        if (rc != 0)
             goto done;
     }
     src = live ? NULL : sf_source_open(cli.inputs, cli.ninputs, err, sizeof(err));
@@ -691,10 +941,14 @@ int main(int argc, char **argv)
     else
         oo.color = cli.color == 1;
     memset(&out, 0, sizeof(out));
-    memset(&run, 0, sizeof(run));
     run.out = &out;
     run.fout = fout;
-    if (cli.follow)
+    if (frames_only) {
+        out.packet = null_packet;
+        out.conn_end = null_conn;
+        out.finish = null_finish;
+        out.destroy = null_destroy;
+    } else if (cli.follow)
         rc = sf_out_follow_new(&out, &oo, &cli.hopts);
     else if (strcmp(cli.format, "summary") == 0)
         rc = sf_out_summary_new(&out, &oo);
@@ -719,7 +973,7 @@ int main(int argc, char **argv)
     }
     /* The application layer runs for every format that shows HTTP (the
      * one-line summary does not, and stays as fast as the tracker). */
-    if (rc == 0 && (out.http || out.stream || run.objects)) {
+    if (rc == 0 && (out.http || out.stream || run.objects || (run.df && sf_dfilter_needs_http(run.df)))) {
         run.follow = cli.follow;
         run.follow_conn = cli.hopts.follow_conn;
         cli.http.ctx = &run;
@@ -758,16 +1012,8 @@ int main(int argc, char **argv)
         rc = sf_cli_live_run(live, cli.iface, an, cli.max_frames, live_flush, &run, &frame_no);
     if (src && !cli.no_progress)
         progress = sf_progress_new(cli.inputs, cli.ninputs, !cli.outpath && isatty(STDOUT_FILENO));
-    while (src && (r = sf_source_next(src, &f)) == 1) {
-        frame_no++;
-        sf_progress_frame(progress, &f);
-        if (bc && !bpf_match(bc, cli.filter, &f))
-            sf_analyzer_filtered(an, &f, frame_no);
-        else
-            sf_analyzer_frame(an, &f, frame_no);
-        if (cli.max_frames && frame_no >= cli.max_frames)
-            break;
-    }
+    if (src)
+        read_all(src, an, bc, &cli, &run, progress, &frame_no);
     sf_progress_end(progress);
     sf_analyzer_finish(an);
 
@@ -777,6 +1023,8 @@ int main(int argc, char **argv)
     end.frag_pending = sf_analyzer_frag_pending(an);
     end.read_error = src ? sf_source_error(src) : NULL;
     end.reader_warnings = src ? sf_source_warnings(src) : 0;
+    end.display_filter = cli.display_filter;
+    end.displayed = run.df ? sf_dfilter_shown(run.df) : 0;
     if (live) {
         struct sf_live_stats st;
         end.capture_iface = cli.iface;
@@ -798,6 +1046,21 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
+    if (run.dump) {
+        pcap_dump_flush(run.dump);
+        if (ferror(pcap_dump_file(run.dump))) {
+            fprintf(stderr, "synfin: -w %s: write error\n", cli.dump_path);
+            rc = 1;
+        }
+    } else if (cli.dump_path && !cli.iface && !run.dump_failed) {
+        /* Nothing selected: an empty capture of the input's link type. */
+        dump_open(&run, run.have_first_linktype ? run.first_linktype : 1);
+    }
+    if (run.dump_failed)
+        rc = 1;
+    if (frames_only && !run.dump_failed)
+        fprintf(stderr, "synfin: saved %llu of %llu frames to %s\n", (unsigned long long)run.saved,
+                (unsigned long long)frame_no, cli.dump_path);
     if (end.read_error) {
         fprintf(stderr, "synfin: warning: %s (the %llu frame(s) before it were analysed)\n",
                 end.read_error, (unsigned long long)frame_no);
@@ -811,6 +1074,12 @@ int main(int argc, char **argv)
 done:
     if (fout != stdout)
         fclose(fout);
+    if (run.dump)
+        pcap_dump_close(run.dump);
+    if (run.dump_dead)
+        pcap_close(run.dump_dead);
+    sf_dfilter_free(run.df);
+    sf_filter_free(yf);
     sf_analyzer_free(an);
     sf_http_app_free(run.app);
     sf_objects_free(run.objects);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "util/utf8.h"
 
 bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn)
 {
@@ -344,6 +345,14 @@ void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end)
     sf_buf_puts(b, " skipped + ");
     put_count(b, t->filtered);
     sf_buf_puts(b, " filtered out\n");
+    if (end->display_filter) {
+        /* Every frame was analysed; the display filter chose what is shown. */
+        sf_buf_puts(b, "displayed:   ");
+        put_count(b, end->displayed);
+        sf_buf_puts(b, " of them shown by -Y '");
+        sf_buf_text(b, end->display_filter, strlen(end->display_filter), 200);
+        sf_buf_puts(b, "'\n");
+    }
     if (skipped) {
         sf_buf_puts(b, "skipped:     ");
         for (int i = 1; i < SF_SKIP_COUNT; i++) {

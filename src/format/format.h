@@ -31,6 +31,8 @@ struct sf_run_end {
     bool capture_stats;          /* the kernel gave its counters */
     uint64_t capture_received, capture_dropped, capture_ifdropped;
     uint64_t reader_warnings;
+    const char *display_filter;  /* -Y EXPR, or NULL */
+    uint64_t displayed;          /* frames the display filter showed */
 };
 
 struct sf_output {

@@ -371,6 +371,11 @@ static void finish(void *ctx, const struct sf_run_end *end)
     kv_u64(b, "tcp", t->tcp);
     kv_u64(b, "skipped", skipped);
     kv_u64(b, "filtered", t->filtered);
+    if (end->display_filter) {
+        key(b, "display_filter");
+        sf_buf_json_str(b, end->display_filter, strlen(end->display_filter));
+        kv_u64(b, "displayed", end->displayed);
+    }
     key(b, "skip_reasons");
     sf_buf_putc(b, '{');
     for (int i = 1, first = 1; i < SF_SKIP_COUNT; i++) {
