@@ -2,6 +2,7 @@
 # connection and HTTP terms select what the unfiltered jsonl says they should (whole connections);
 # every format accepts it; a bad expression is one error naming its column, exit 2.
 . "$(dirname "$0")/lib.sh"
+TMP=$(mktemp -d "$TMP/display_filter.XXXXXX")
 caps=(captures/tcp-loss-retransmit.pcap captures/http-keepalive-3get.pcap captures/http-refused.pcap)
 for f in zeek/bro.org.pcap suricata-verify/http-range-multi.pcap; do
     [ -f "$CORPUS/$f" ] && caps+=("$CORPUS/$f")

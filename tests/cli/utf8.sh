@@ -2,6 +2,7 @@
 # output must be valid UTF-8; JSON/HAR carry the URI as tshark decodes it (not \u00XX per
 # byte), the bad byte becomes U+FFFD and the message says so ("invalid_utf8": true).
 . "$(dirname "$0")/lib.sh"
+TMP=$(mktemp -d "$TMP/utf8.XXXXXX")
 python3 - "$TMP/utf8.pcap" <<'PY'
 import sys
 sys.path.insert(0, "tests/tools")

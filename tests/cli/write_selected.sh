@@ -1,5 +1,6 @@
 # -r IN -w OUT [BPF] [--conn N] [-Y EXPR]: the selected frames saved, as tcpdump -r IN -w OUT BPF does.
 . "$(dirname "$0")/lib.sh"
+TMP=$(mktemp -d "$TMP/write_selected.XXXXXX")
 records() {  # every record of a pcap (either timestamp precision): "ts_ns caplen wirelen hex"
     python3 - "$1" <<'PY'
 import struct, sys
