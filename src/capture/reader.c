@@ -763,7 +763,7 @@ struct sf_reader *sf_reader_open_path(const char *path, char *err, size_t errlen
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0) {
             if (err && errlen)
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+                snprintf(err, errlen, "%s", strerror(errno));   /* the caller names the file */
             free(r);
             return NULL;
         }

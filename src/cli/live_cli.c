@@ -99,6 +99,7 @@ struct sf_live *sf_cli_live_open(const struct sf_cli_live_opts *o, int *exit_cod
     cfg.iface = o->iface;
     cfg.filter = o->filter;
     cfg.buffer_bytes = o->buffer_bytes;
+    cfg.snaplen = o->snaplen;
     cfg.timeout_ms = (int)(TICK_NS / 1000000);
     l = sf_live_open(&cfg, &why, err, sizeof(err));
     if (!l) {

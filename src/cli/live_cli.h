@@ -14,6 +14,7 @@ struct sf_cli_live_opts {
     const char *dump_path;    /* -w FILE or NULL */
     const char *user;         /* -Z USER or NULL */
     int buffer_bytes;         /* -B KiB converted to bytes; 0 = default */
+    int snaplen;              /* -s; 0 = default */
 };
 
 /* Opens the device, drops privileges (-Z) and opens the -w file (after the

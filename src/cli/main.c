@@ -31,63 +31,80 @@ static const char usage_text[] =
     "       synfin [options] -i IFACE [-w FILE] [-Z USER] [BPF expression]\n"
     "       synfin --demo\n"
     "\n"
-    "Shows the life of every TCP connection in a capture, from the SYN to the last FIN.\n"
+    "Shows the life of every TCP connection in a capture, from the SYN to the last\n"
+    "FIN.\n"
     "\n"
     "input:\n"
-    "  -r FILE             read a pcap or pcapng file ('-' = standard input); repeat to merge\n"
-    "                      several files by timestamp\n"
-    "  -i IFACE            capture live on IFACE (needs root or CAP_NET_RAW,CAP_NET_ADMIN);\n"
-    "                      records stream as packets arrive; Ctrl-C ends the capture, every\n"
-    "                      open connection is reported, then the kernel's drop counts\n"
-    "  -w FILE             save the frames to FILE (pcap): with -i every captured frame;\n"
-    "                      with -r those the BPF filter, --conn and -Y select (without\n"
-    "                      -F, nothing else is written, as tcpdump -w)\n"
+    "  -r FILE             read a pcap or pcapng file ('-' = standard input); repeat\n"
+    "                      to merge several files by timestamp\n"
+    "  -i IFACE            capture live on IFACE (needs root or\n"
+    "                      CAP_NET_RAW,CAP_NET_ADMIN); records stream as packets\n"
+    "                      arrive; Ctrl-C ends the capture, every open connection is\n"
+    "                      reported, then the kernel's drop counts\n"
+    "  -w FILE             save the frames to FILE (pcap): with -i every captured\n"
+    "                      frame; with -r those the BPF filter, --conn and -Y select\n"
+    "                      (without -F, nothing else is written, as tcpdump -w)\n"
     "  -Z USER             -i: drop privileges to USER once the device is open\n"
     "  -B KIB              -i: kernel capture buffer in KiB (default 2048)\n"
-    "  --no-progress       no progress bar (one is drawn on stderr, a terminal, for files)\n"
-    "  --demo              serve a 20 KB page on 127.0.0.1, fetch it with MSS 1460, capture it\n"
-    "                      on lo and show its handshake, data and close\n"
+    "  -s SNAPLEN          -i: bytes kept of each frame (default 262144)\n"
+    "  -D                  list the interfaces -i can capture on\n"
+    "  -n, -nn             accepted for tcpdump habits: synfin never resolves names\n"
+    "  --no-progress       no progress bar (one is drawn on stderr, a terminal, for\n"
+    "                      files)\n"
+    "  --demo              serve a 20 KB page on 127.0.0.1, fetch it with MSS 1460,\n"
+    "                      capture it on lo and show its handshake, data and close\n"
     "  -c N                stop after N frames\n"
-    "  BPF expression      tcpdump filter syntax, e.g. 'tcp port 80' (frames it rejects are\n"
-    "                      counted as filtered)\n"
+    "  BPF expression      tcpdump filter syntax, e.g. 'tcp port 80' (frames it\n"
+    "                      rejects are counted as filtered)\n"
     "output:\n"
     "  -F FORMAT           text (default): per connection, packets grouped by phase\n"
     "                      summary: one line per connection\n"
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
     "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
     "                      ladder: a sequence diagram per connection, 80 columns\n"
-    "                      html: one self-contained page (use -o report.html): connections,\n"
-    "                      SVG ladders, anomalies, HTTP waterfall (docs/html.md)\n"
+    "                      html: one self-contained page (use -o report.html):\n"
+    "                      connections, SVG ladders, anomalies, HTTP waterfall\n"
+    "                      (docs/html.md)\n"
     "  --explain           a sentence under every packet: what it does and why\n"
     "  --lang LANG         language of the explanations: en or ko (default from LANG)\n"
     "  --ascii             ladder in plain ASCII instead of Unicode box drawing\n"
-    "  --full              ladder: show every packet (runs of data are folded by default)\n"
-    "  --har-bodies        -F har: include response bodies (decoded, up to 1 MiB each)\n"
-    "  --follow N          the reassembled conversation of connection N, both directions\n"
-    "                      marked, gaps as [N bytes missing] (instead of -F)\n"
-    "  --follow-format F   text (default: printable, '.' for other bytes) or raw (bytes as sent)\n"
-    "  --export-objects DIR  write every HTTP response body (de-chunked, decoded) into DIR,\n"
-    "                      with an index.json; never overwrites\n"
+    "  --full              ladder: show every packet (runs of data are folded by\n"
+    "                      default)\n"
+    "  --har-bodies        -F har: include response bodies (decoded, up to 1 MiB\n"
+    "                      each)\n"
+    "  --follow N          the reassembled conversation of connection N, both\n"
+    "                      directions marked, gaps as [N bytes missing] (instead of\n"
+    "                      -F)\n"
+    "  --follow-format F   text (default: printable, '.' for other bytes) or raw\n"
+    "                      (bytes as sent)\n"
+    "  --export-objects DIR\n"
+    "                      write every HTTP response body (de-chunked, decoded) into\n"
+    "                      DIR, with an index.json; never overwrites\n"
     "  -o FILE             write the output to FILE instead of standard output\n"
     "  --conn N[,N...]     only these connections (numbers as Wireshark's tcp.stream)\n"
     "  -Y, --display-filter EXPR\n"
-    "                      display filter on the analysis, e.g. 'conn.close == rst_abort',\n"
-    "                      'packet.analysis contains retransmission', 'http.status >= 500'\n"
-    "                      (docs/filter.md); connection terms select whole connections\n"
+    "                      display filter on the analysis, e.g. 'conn.close ==\n"
+    "                      rst_abort', 'packet.analysis contains retransmission',\n"
+    "                      'http.status >= 500' (docs/filter.md); connection terms\n"
+    "                      select whole connections\n"
     "  --list-fields       the fields -Y knows, with their types\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
     "tracking:\n"
     "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
     "                      packet (default 600, 0 = never)\n"
-    "  --close-linger S    keep a closed connection S seconds for late packets (default 5)\n"
+    "  --close-linger S    keep a closed connection S seconds for late packets\n"
+    "                      (default 5)\n"
     "  --max-conns N       connections tracked at once (default 1000000)\n"
     "  --reasm-max BYTES   out-of-order bytes held per direction (default 1048576)\n"
-    "  --reasm-memcap BYTES  out-of-order bytes held for all connections (default 268435456)\n"
+    "  --reasm-memcap BYTES\n"
+    "                      out-of-order bytes held for all connections (default\n"
+    "                      268435456)\n"
     "other:\n"
     "  -h, --help          this help\n"
-    "  -V, --version       version\n"
+    "  -V, --version       the version (alone on the command line)\n"
     "\n"
-    "Every frame is accounted for at the end: TCP analysed, skipped with a reason, or filtered.\n";
+    "Every frame is accounted for at the end: TCP analysed, skipped with a reason,\n"
+    "or filtered.\n";
 
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
@@ -119,6 +136,9 @@ struct cli {
     const char *dump_path;    /* -w */
     const char *user;         /* -Z */
     int buffer_bytes;         /* -B, in bytes */
+    int snaplen;              /* -s, 0 = default */
+    bool list_ifaces;         /* -D */
+    bool version;             /* -V */
     bool demo, no_progress;
 };
 
@@ -180,6 +200,29 @@ static int parse_conns(struct cli *cli, const char *s)
     return 0;
 }
 
+/* -D, as tcpdump -D: "1.eth0 [Up, Running]" or with the description. */
+static int list_interfaces(void)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all = NULL;
+    int i = 0;
+    if (pcap_findalldevs(&all, errbuf) != 0) {
+        fprintf(stderr, "synfin: -D: %s\n", errbuf);
+        return -1;
+    }
+    for (pcap_if_t *d = all; d; d = d->next) {
+        printf("%d.%s", ++i, d->name);
+        if (d->description)
+            printf(" (%s)", d->description);
+        printf(" [%s%s%s]\n", d->flags & PCAP_IF_UP ? "Up" : "Down",
+               d->flags & PCAP_IF_RUNNING ? ", Running" : "", d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+    }
+    pcap_freealldevs(all);
+    if (i == 0)
+        fprintf(stderr, "synfin: -D: no interface to capture on (permission?)\n");
+    return 1;
+}
+
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -214,7 +257,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->color = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
-    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:s:DnhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {
             const char **grown = realloc(cli->inputs, (cli->ninputs + 1) * sizeof(*grown));
@@ -231,6 +274,11 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             }
             break;
         case 'F':
+            if (optarg[0] == '-') {
+                fprintf(stderr, "synfin: -F wants a format (text, summary, jsonl, har, ladder, html), "
+                                "not the option '%s'\n", optarg);
+                return -1;
+            }
             if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
                 strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
                 fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder, html)\n",
@@ -365,16 +413,46 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         case OPT_NO_PROGRESS:
             cli->no_progress = true;
             break;
+        case 's': {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v > SF_MAX_RECORD_CAPLEN) {
+                fprintf(stderr, "synfin: -s wants a snapshot length in bytes (0 to %u; 0 = %u)\n",
+                        SF_MAX_RECORD_CAPLEN, SF_MAX_RECORD_CAPLEN);
+                return -1;
+            }
+            cli->snaplen = v == 0 ? (int)SF_MAX_RECORD_CAPLEN : (int)v;
+            break;
+        }
+        case 'D':
+            cli->list_ifaces = true;
+            break;
+        case 'n':
+            break;   /* names are never resolved: nothing to turn off */
         case 'h':
             fputs(usage_text, stdout);
             return 1;
         case 'V':
-            printf("synfin %s (%s)\n", SYNFIN_VERSION, pcap_lib_version());
-            return 1;
+            cli->version = true;
+            break;
         default:
             fputs("Try 'synfin --help'.\n", stderr);
             return -1;
         }
+    }
+    if (cli->version) {
+        if (argc != 2) {
+            fprintf(stderr, "synfin: -V prints the version and takes no other option\n");
+            return -1;
+        }
+        printf("synfin %s (%s)\n", SYNFIN_VERSION, pcap_lib_version());
+        return 1;
+    }
+    if (cli->list_ifaces) {
+        if (argc != 2) {
+            fprintf(stderr, "synfin: -D lists the interfaces and takes no other option\n");
+            return -1;
+        }
+        return list_interfaces();
     }
     /* The rest of the command line is a BPF expression, as in tcpdump. */
     for (int i = optind; i < argc; i++)
@@ -396,8 +474,16 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "synfin: -i and -r cannot be used together\n");
         return -1;
     }
-    if (!cli->iface && (cli->user || cli->buffer_bytes)) {
-        fprintf(stderr, "synfin: -Z and -B go with -i IFACE\n");
+    if (!cli->iface && (cli->user || cli->buffer_bytes || cli->snaplen)) {
+        fprintf(stderr, "synfin: -Z, -B and -s go with -i IFACE\n");
+        return -1;
+    }
+    if (cli->follow && cli->format_given) {
+        fprintf(stderr, "synfin: --follow is an output of its own: it does not take -F\n");
+        return -1;
+    }
+    if (cli->follow && cli->display_filter) {
+        fprintf(stderr, "synfin: --follow shows one connection whole: it does not take -Y\n");
         return -1;
     }
     if (cli->ninputs == 0 && !cli->iface && !cli->demo) {
@@ -891,7 +977,8 @@ int main(int argc, char **argv)
 
     if (cli.iface) {
         /* Opens the device, then drops privileges (-Z) before any file is opened. */
-        struct sf_cli_live_opts lo = { cli.iface, cli.filter, cli.dump_path, cli.user, cli.buffer_bytes };
+        struct sf_cli_live_opts lo = { cli.iface, cli.filter, cli.dump_path, cli.user, cli.buffer_bytes,
+                                       cli.snaplen };
         live = sf_cli_live_open(&lo, &rc);
         if (!live)
             goto done;
@@ -1037,7 +1124,12 @@ int main(int argc, char **argv)
     }
     sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
-    if (live)
+    /* The kernel's counts once: the text views end with them (on stdout);
+     * for the other formats, or when stdout is not where the user looks,
+     * one line on stderr as tcpdump writes it. */
+    if (live && !(end.capture_stats && !cli.outpath && isatty(STDOUT_FILENO) && !cli.follow &&
+                  (strcmp(cli.format, "text") == 0 || strcmp(cli.format, "summary") == 0 ||
+                   strcmp(cli.format, "ladder") == 0)))
         sf_cli_live_report(live, cli.iface);
     if (run.objects) {
         long nobj = sf_objects_finish(run.objects, err, sizeof(err));
@@ -1045,6 +1137,22 @@ int main(int argc, char **argv)
             fprintf(stderr, "synfin: --export-objects: %s\n", err);
             rc = 1;
         }
+    }
+    /* A connection asked for that the capture does not have is an error,
+     * not an empty answer (connections are numbered 0 .. conns-1). */
+    for (size_t i = 0; i < cli.nconns; i++) {
+        if (cli.conns[i] >= end.totals->conns) {
+            fprintf(stderr, "synfin: --conn %llu: no such connection in the capture (connections: %llu, "
+                            "numbered from 0)\n",
+                    (unsigned long long)cli.conns[i], (unsigned long long)end.totals->conns);
+            rc = 1;
+        }
+    }
+    if (cli.follow && cli.hopts.follow_conn >= end.totals->conns) {
+        fprintf(stderr, "synfin: --follow %llu: no such connection in the capture (connections: %llu, "
+                        "numbered from 0)\n",
+                (unsigned long long)cli.hopts.follow_conn, (unsigned long long)end.totals->conns);
+        rc = 1;
     }
     if (run.dump) {
         pcap_dump_flush(run.dump);
