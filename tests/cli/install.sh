@@ -9,5 +9,6 @@ done
 out=$(cd / && LANGUAGE= LC_ALL= LANG=C "$prefix/bin/synfin" --lang ko --explain --color=never \
       -r "$prefix/share/synfin/http-get-segmented.pcap")
 printf '%s' "$out" | grep -q '3-way 핸드셰이크' || fail "installed binary: no Korean explanations"
-"$prefix/bin/synfin" --help | grep -q -- '--explain' || fail "installed binary: --help"
+help=$("$prefix/bin/synfin" --help) || fail "installed binary: --help failed"
+grep -q -- '--explain' <<<"$help" || fail "installed binary: --help"
 echo "binary, man page, Korean catalogue and demo capture installed under a PREFIX and working there"
