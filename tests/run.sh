@@ -139,6 +139,12 @@ else
     else
         bad "tcp.analysis vs tshark" "$out"
     fi
+    if out=$(python3 tests/tools/diff_tcpopts.py "$SYNFIN" "${bundled[@]}" "${corpus[@]}" \
+        --known tests/tcpopts-known-differences.tsv --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tcp options vs tshark" "$out"
+    fi
     if [ ${#corpus[@]} -gt 0 ]; then
         if out=$(python3 tests/tools/zeek_conn.py "$SYNFIN" "$CORPUS" 2>&1); then
             ok "$(printf '%s' "$out" | head -1)"

@@ -1068,6 +1068,8 @@ int main(int argc, char **argv)
         cli.http.body = run.objects ? http_body : NULL;
         cli.http.follow = http_follow;
         cli.http.stream = http_stream;
+        if (strcmp(cli.format, "jsonl") == 0 && !cli.follow)
+            cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
             cli.http.keep_body_max = cli.hopts.har_bodies ? (1u << 20) : 0;

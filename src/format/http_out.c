@@ -1,5 +1,6 @@
 /* http_out.c - HTTP transaction writers shared by the formats: the JSON record, packet labels, text lines. */
 #include <string.h>
+#include <strings.h>
 
 #include "format/json.h"
 #include "util/utf8.h"
@@ -47,6 +48,36 @@ static void secs_or_null(struct sf_buf *b, int64_t ns)
 }
 #define kv_secs(b, k, ns) (key(b, k), secs_or_null((b), (ns)))
 
+/* The header named `name` (case-insensitive), first occurrence; NULL when absent. */
+static const char *header(const struct sf_http_msg *m, const char *name)
+{
+    for (uint32_t i = 0; i < m->nheaders; i++)
+        if (m->headers[i].name && strcasecmp(m->headers[i].name, name) == 0)
+            return m->headers[i].value;
+    return NULL;
+}
+
+/* Every header line as sent, in order: [["Host","example.org"], ...]. */
+static size_t header_list(struct sf_buf *b, const struct sf_http_msg *m)
+{
+    size_t bad = 0;
+    key(b, "headers");
+    sf_buf_putc(b, '[');
+    for (uint32_t i = 0; i < m->nheaders; i++) {
+        const char *n = m->headers[i].name ? m->headers[i].name : "";
+        const char *v = m->headers[i].value ? m->headers[i].value : "";
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, '[');
+        bad += sf_buf_json_str(b, n, strlen(n));
+        sf_buf_putc(b, ',');
+        bad += sf_buf_json_str(b, v, strlen(v));
+        sf_buf_putc(b, ']');
+    }
+    sf_buf_putc(b, ']');
+    return bad;
+}
+
 /* The fields both messages share. */
 static size_t msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t first_ts)
 {
@@ -77,6 +108,8 @@ static size_t msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t 
     sf_buf_putc(b, '"');
     kv_u64(b, "gaps", m->gaps);
     kv_u64(b, "gap_bytes", m->gap_bytes);
+    if (m->headers)
+        bad += header_list(b, m);
     return bad;
 }
 
@@ -85,6 +118,14 @@ void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t fir
     sf_buf_puts(b, "{\"type\":\"http\",\"conn\":");
     sf_buf_u64(b, t->conn_id);
     kv_u64(b, "n", t->n);
+    /* Absolute time of the transaction's first byte (its request, else its response). */
+    key(b, "ts");
+    if (t->req.present)
+        sf_buf_secs(b, t->req.first_ts, 9);
+    else if (t->resp.present)
+        sf_buf_secs(b, t->resp.first_ts, 9);
+    else
+        sf_buf_puts(b, "null");
     key(b, "request");
     if (t->req.present) {
         size_t bad;
@@ -93,6 +134,11 @@ void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t fir
         bad += kv_sz(b, "uri", t->uri);
         bad += kv_sz(b, "version", t->req.version);
         bad += kv_sz(b, "host", t->host);
+        if (t->req.headers) {
+            /* Zeek's http.log names. */
+            bad += kv_sz(b, "user_agent", header(&t->req, "user-agent"));
+            bad += kv_sz(b, "referrer", header(&t->req, "referer"));
+        }
         bad += msg_common(b, &t->req, first_ts);
         mark_invalid(b, bad);
         sf_buf_putc(b, '}');

@@ -40,6 +40,40 @@ static void flags_array(struct sf_buf *b, uint16_t f)
     sf_buf_putc(b, ']');
 }
 
+/* SACK blocks relative to the peer's base, as tcp.options.sack_le/_re; the
+ * first block is a D-SACK (RFC 2883: it reports a duplicate) when it lies
+ * below the cumulative ACK or inside the second block. */
+static void sack_blocks(struct sf_buf *b, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    uint32_t base = v->conn->half[!v->dir].base_seq;
+    const uint32_t(*s)[2] = p->opt.sack;
+    bool dsack = false;
+    key(b, "sack");
+    sf_buf_putc(b, '[');
+    for (unsigned i = 0; i < p->opt.sack_count && i < 4; i++) {
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, '[');
+        sf_buf_u64(b, (uint32_t)(s[i][0] - base));
+        sf_buf_putc(b, ',');
+        sf_buf_u64(b, (uint32_t)(s[i][1] - base));
+        sf_buf_putc(b, ']');
+    }
+    sf_buf_putc(b, ']');
+    if ((p->flags & SF_TH_ACK) && (int32_t)(s[0][1] - p->ack) <= 0)
+        dsack = true;
+    else if (p->opt.sack_count > 1 && (int32_t)(s[0][0] - s[1][0]) >= 0 && (int32_t)(s[0][1] - s[1][1]) <= 0)
+        dsack = true;
+    if (dsack) {
+        key(b, "dsack");
+        sf_buf_putc(b, '[');
+        sf_buf_u64(b, (uint32_t)(s[0][0] - base));
+        sf_buf_putc(b, ',');
+        sf_buf_u64(b, (uint32_t)(s[0][1] - base));
+        sf_buf_putc(b, ']');
+    }
+}
+
 static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
 {
     struct jsonl_out *j = ctx;
@@ -137,6 +171,12 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         kv_bool(b, "ts", p->opt.has_ts);
         sf_buf_putc(b, '}');
     }
+    if (p->opt.has_ts) {
+        kv_u64(b, "tsval", p->opt.tsval);
+        kv_u64(b, "tsecr", p->opt.tsecr);
+    }
+    if (p->opt.sack_count)
+        sack_blocks(b, p, v);
     if (p->ip_reassembled) {
         kv_u64(b, "ip_fragments", p->ip_frag_count);
         kv_u64(b, "ip_first_fragment_frame", p->ip_first_frag_frame);
@@ -286,6 +326,8 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     kv_bool(b, "started_before_capture", c->started_before_capture);
     kv_u64(b, "first_frame", c->first_frame);
     kv_u64(b, "last_frame", c->last_frame);
+    key(b, "ts");   /* absolute time of the first packet, as the packet records' ts */
+    sf_buf_secs(b, c->first_ts, 9);
     key(b, "start");
     sf_buf_secs(b, c->first_ts - j->first_ts, 9);
     key(b, "duration");
