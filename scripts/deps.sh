@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh - installs the Debian packages a make target needs, only when missing.
-#   scripts/deps.sh build   compiler, libpcap, zlib, brotli
+#   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd
 #   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium
 #   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
 set -euo pipefail
@@ -14,6 +14,7 @@ need_cmd make make
 need_hdr /usr/include/pcap/pcap.h libpcap-dev
 need_hdr /usr/include/zlib.h zlib1g-dev
 need_hdr /usr/include/brotli/decode.h libbrotli-dev
+need_hdr /usr/include/zstd.h libzstd-dev
 need_cmd msgfmt gettext
 
 case "${1:-build}" in
@@ -25,6 +26,8 @@ test)
     need_cmd tcpdump tcpdump
     need_cmd python3 python3
     need_cmd mergecap wireshark-common
+    # tests/cli/zstd.sh compresses its bodies with the reference tool.
+    need_cmd zstd zstd
     # tests/live: curl in one network namespace, synfin -i in the other
     need_cmd curl curl
     need_cmd ip iproute2

@@ -1,18 +1,20 @@
-/* decode.c - Content-Encoding decoding (gzip, deflate with zlib; br with libbrotli), streaming and capped. */
+/* decode.c - Content-Encoding decoding (gzip, deflate with zlib; br with libbrotli; zstd with libzstd), streaming and capped. */
 #include <brotli/decode.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "app/http1.h"
 
-enum coding { COD_GZIP, COD_DEFLATE, COD_BR };
+enum coding { COD_GZIP, COD_DEFLATE, COD_BR, COD_ZSTD };
 
 struct sf_http_decoder {
     enum coding kind;
     enum sf_http_decode status;
     bool started;             /* deflate: first bytes seen (zlib or raw chosen) */
     bool ended;               /* the compressed stream reached its end */
+    bool frame_done;          /* zstd: the last frame fed is complete */
     uint64_t total;           /* decoded bytes */
     uint64_t fed;             /* encoded bytes given */
     uint64_t cap;
@@ -21,7 +23,12 @@ struct sf_http_decoder {
     bool have_first;          /* deflate: first byte kept until the second tells zlib from raw */
     uint8_t first;
     BrotliDecoderState *br;
+    ZSTD_DStream *zs;
 };
+
+/* RFC 9659: a zstd content coding uses a window of at most 8 MiB, and a
+ * decoder may refuse larger ones; so memory per body stays bounded. */
+#define ZSTD_WINDOW_LOG_MAX 23
 
 #define DEFAULT_CAP (64ull << 20)
 
@@ -46,6 +53,8 @@ struct sf_http_decoder *sf_http_decoder_new(const char *coding, size_t len, enum
         kind = COD_DEFLATE;
     else if (sf_http_eq(coding, len, "br"))
         kind = COD_BR;
+    else if (sf_http_eq(coding, len, "zstd"))
+        kind = COD_ZSTD;
     else {
         *status = SF_HTTP_DECODE_UNSUPPORTED;
         return NULL;
@@ -61,6 +70,14 @@ struct sf_http_decoder *sf_http_decoder_new(const char *coding, size_t len, enum
     if (kind == COD_BR) {
         d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
         if (!d->br) {
+            free(d);
+            *status = SF_HTTP_DECODE_ERROR;
+            return NULL;
+        }
+    } else if (kind == COD_ZSTD) {
+        d->zs = ZSTD_createDStream();
+        if (!d->zs || ZSTD_isError(ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))) {
+            ZSTD_freeDStream(d->zs);
             free(d);
             *status = SF_HTTP_DECODE_ERROR;
             return NULL;
@@ -184,6 +201,28 @@ static void feed_br(struct sf_http_decoder *d, const uint8_t *in, size_t n,
     }
 }
 
+/* A zstd body may hold several frames one after the other: it has ended
+ * well when the last frame is complete (ZSTD_decompressStream said 0). */
+static void feed_zstd(struct sf_http_decoder *d, const uint8_t *in, size_t n,
+                      void (*out)(void *ctx, const uint8_t *p, size_t n), void *ctx)
+{
+    uint8_t buf[16384];
+    ZSTD_inBuffer ib = { in, n, 0 };
+    while (d->status == SF_HTTP_DECODE_OK) {
+        ZSTD_outBuffer ob = { buf, sizeof(buf), 0 };
+        size_t r = ZSTD_decompressStream(d->zs, &ob, &ib);
+        if (ZSTD_isError(r)) {
+            d->status = SF_HTTP_DECODE_ERROR;
+            break;
+        }
+        if (!put(d, buf, ob.pos, out, ctx))
+            break;
+        d->frame_done = r == 0;
+        if (ib.pos == ib.size && ob.pos < ob.size)
+            break;
+    }
+}
+
 enum sf_http_decode sf_http_decoder_feed(struct sf_http_decoder *d, const uint8_t *in, size_t n,
                                          void (*out)(void *ctx, const uint8_t *p, size_t n), void *ctx)
 {
@@ -192,7 +231,9 @@ enum sf_http_decode sf_http_decoder_feed(struct sf_http_decoder *d, const uint8_
     if (d->status != SF_HTTP_DECODE_OK || n == 0 || d->ended)
         return d->status;
     d->fed += n;
-    if (d->kind == COD_BR)
+    if (d->kind == COD_ZSTD)
+        feed_zstd(d, in, n, out, ctx);
+    else if (d->kind == COD_BR)
         feed_br(d, in, n, out, ctx);
     else
         feed_zlib(d, in, n, out, ctx);
@@ -205,7 +246,7 @@ enum sf_http_decode sf_http_decoder_end(struct sf_http_decoder *d)
         return SF_HTTP_DECODE_NONE;
     if (d->status == SF_HTTP_DECODE_OK && d->fed == 0)
         return d->status;   /* empty body: nothing to decode */
-    if (d->status == SF_HTTP_DECODE_OK && !d->ended)
+    if (d->status == SF_HTTP_DECODE_OK && !(d->kind == COD_ZSTD ? d->frame_done : d->ended))
         d->status = SF_HTTP_DECODE_ERROR;
     return d->status;
 }
@@ -218,5 +259,6 @@ void sf_http_decoder_free(struct sf_http_decoder *d)
         inflateEnd(&d->z);
     if (d->br)
         BrotliDecoderDestroyInstance(d->br);
+    ZSTD_freeDStream(d->zs);
     free(d);
 }
