@@ -2,6 +2,14 @@
 # Terms follow Korean networking texts: 3-way 핸드셰이크, 4-way 핸드셰이크,
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
+': segments larger than the MSS: offload at the capture point, segmentation (TSO/GSO) on the sender or receive merging (GRO/LRO) on the receiver; the handshake does not show which side the capture was on': ': MSS보다 큰 세그먼트: 캡처 지점의 오프로드 때문입니다. 송신 측의 세그먼트 분할(TSO/GSO)이거나 수신 측의 병합(GRO/LRO)인데, 핸드셰이크만으로는 캡처가 어느 쪽에서 이루어졌는지 알 수 없습니다',
+': segments larger than the MSS: the capture point is at the %s (it answered the handshake in %.3f ms, the other side in %.3f ms), which sends them large and lets the NIC cut them after the capture (TSO/GSO)': ': MSS보다 큰 세그먼트: 캡처 지점은 송신 측인 %s 쪽입니다(이쪽은 핸드셰이크에 %.3f ms, 상대는 %.3f ms 만에 응답). 송신 측이 큰 세그먼트를 내보내고 캡처 뒤에서 NIC가 잘라 냅니다(TSO/GSO)',
+': segments larger than the MSS: the capture point is at the %s, the receiver (it answered the handshake in %.3f ms, the other side in %.3f ms), whose NIC or driver merged arriving segments before the capture saw them (GRO/LRO)': ': MSS보다 큰 세그먼트: 캡처 지점은 수신 측인 %s 쪽입니다(이쪽은 핸드셰이크에 %.3f ms, 상대는 %.3f ms 만에 응답). 도착한 세그먼트를 캡처 전에 NIC나 드라이버가 합쳤습니다(GRO/LRO)',
+'SYN sent again (attempt %u, %.3f s after the first SYN): no SYN+ACK came back before the retransmission timeout, which stacks double at each try (RFC 6298: 1 s, then 2 s, 4 s ...); the server is down or filtered, or the SYN or its answer was lost': 'SYN 재전송(%u번째 시도, 첫 SYN 후 %.3f초): 재전송 타이머가 끝날 때까지 SYN+ACK가 오지 않았습니다. 스택은 시도할 때마다 이 시간을 두 배로 늘립니다(RFC 6298: 1초, 2초, 4초 ...). 서버가 꺼져 있거나 방화벽에 막혔거나, SYN 또는 그 응답이 손실되었습니다',
+"SYN+ACK sent again: the client's ACK of it did not arrive before the server's retransmission timeout (or the client repeated its SYN)": 'SYN+ACK 재전송: 서버의 재전송 타이머가 끝날 때까지 클라이언트의 ACK가 도착하지 않았습니다(또는 클라이언트가 SYN을 다시 보냈습니다)',
+"Zero-window probe, %s -> %s: the %s's window is zero, so the %s sends a probe one byte behind the next sequence number; the answer says whether the window has opened.": '제로 윈도우 프로브, %1$s -> %2$s: %3$s의 윈도우가 0이므로 %4$s가 다음 시퀀스 번호보다 1바이트 앞선 프로브를 보냅니다. 그 응답을 보면 윈도우가 열렸는지 알 수 있습니다.',
+'zero-window probe: the %s advertises a zero window, so the %s sends a segment one byte below the window edge to ask whether it opened (Linux probes this way; Wireshark names the shape keep-alive)': '제로 윈도우 프로브: %1$s가 윈도우 0을 알렸으므로 %2$s가 윈도우 끝보다 1바이트 앞선 세그먼트를 보내 윈도우가 열렸는지 묻습니다 (Linux는 이렇게 프로브하며, Wireshark는 이 모양을 keep-alive로 부릅니다)',
+"zero-window probe: the %s asks whether the %s's window has opened": '제로 윈도우 프로브: %1$s가 %2$s의 윈도우가 열렸는지 묻습니다',
 ' It completes the HTTP request %.*s %s.': ' 이 세그먼트로 HTTP 요청(%.*s %s)이 완성됩니다.',
 ' It completes the HTTP response %u %s.': ' 이 세그먼트로 HTTP 응답(%u %s)이 완성됩니다.',
 ' and ': ', ',

@@ -257,6 +257,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->color = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
+    /* getopt's own messages ("option requires an argument") name argv[0]:
+     * one program name in every message, whatever path started us. */
+    argv[0] = (char *)"synfin";
     while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:s:DnhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {

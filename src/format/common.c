@@ -145,6 +145,39 @@ static const char *side(int dir)
 
 /* Explains what cut the bulk direction into segments: the MSS (TCP
  * segmentation) or IP fragmentation, which are different things. */
+/* Segments above the MSS were merged or not yet cut by the NIC: on the
+ * sender, segmentation offload (TSO/GSO) cuts them after the capture point;
+ * on the receiver, receive offload (GRO/LRO) glued them before it.  Where
+ * the capture sat shows in the handshake: near the client, the client's ACK
+ * follows the SYN+ACK at once while the server's SYN+ACK takes the path's
+ * round trip (and the reverse near the server). */
+static void offload_note(struct sf_buf *b, const struct sf_conn *c, int sender)
+{
+    int64_t near_client = c->hs_client_side_ns, near_server = c->hs_server_side_ns;
+    int at = -1;   /* the side the capture point is near, -1 unknown */
+    /* Only a clear split says where: the near side at most half the far one. */
+    if (near_client >= 0 && near_server >= 0 && 2 * near_client <= near_server)
+        at = SF_C2S;
+    else if (near_client >= 0 && near_server >= 0 && 2 * near_server <= near_client)
+        at = SF_S2C;
+    if (at == sender)
+        sf_buf_printf(b, sf_tr(": segments larger than the MSS: the capture point is at the %s (it answered "
+                               "the handshake in %.3f ms, the other side in %.3f ms), which sends them large "
+                               "and lets the NIC cut them after the capture (TSO/GSO)"),
+                      sf_tr(side(sender)), (double)(sender == SF_C2S ? near_client : near_server) / 1e6,
+                      (double)(sender == SF_C2S ? near_server : near_client) / 1e6);
+    else if (at >= 0)
+        sf_buf_printf(b, sf_tr(": segments larger than the MSS: the capture point is at the %s, the receiver "
+                               "(it answered the handshake in %.3f ms, the other side in %.3f ms), whose NIC "
+                               "or driver merged arriving segments before the capture saw them (GRO/LRO)"),
+                      sf_tr(side(!sender)), (double)(sender == SF_C2S ? near_server : near_client) / 1e6,
+                      (double)(sender == SF_C2S ? near_client : near_server) / 1e6);
+    else
+        sf_buf_puts(b, sf_tr(": segments larger than the MSS: offload at the capture point, segmentation "
+                             "(TSO/GSO) on the sender or receive merging (GRO/LRO) on the receiver; the "
+                             "handshake does not show which side the capture was on"));
+}
+
 static void segmentation_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent)
 {
     int big = c->half[SF_S2C].payload_bytes >= c->half[SF_C2S].payload_bytes ? SF_S2C : SF_C2S;
@@ -169,8 +202,7 @@ static void segmentation_facts(struct sf_buf *b, const struct sf_conn *c, const 
         if (h->max_segment == limit)
             sf_buf_puts(b, sf_tr(": the stream was cut into full MSS-sized segments"));
         else if (h->max_segment > limit)
-            sf_buf_puts(b, sf_tr(": segments larger than the MSS mean the capture was taken on the sender "
-                                 "before segmentation offload (TSO/GSO) cut them"));
+            offload_note(b, c, big);
         else
             sf_buf_puts(b, sf_tr(": no segment reached it (small writes, or a smaller path MTU)"));
     }

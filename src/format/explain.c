@@ -2,9 +2,18 @@
 #include "format/format.h"
 #include "util/utf8.h"
 
+/* "client" or "server" in the reader's language (they go inside sentences). */
 static const char *side(enum sf_dir d)
 {
-    return d == SF_C2S ? "client" : "server";
+    return d == SF_C2S ? sf_tr("client") : sf_tr("server");
+}
+
+/* The peer has a zero-window episode open: a segment one byte below the
+ * window edge is Linux's zero-window probe, which Wireshark flags as a
+ * keep-alive (tcp.analysis.keep_alive) by its shape. */
+static bool probing_zero_window(const struct sf_pkt_view *v)
+{
+    return v->conn->half[!v->dir].cnt.zero_window_since >= 0;
 }
 
 void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,
@@ -20,6 +29,23 @@ void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,
     case SF_AN_RETRANSMISSION:
         if (v->analysis & (SF_AN_FAST_RETRANSMISSION | SF_AN_SPURIOUS_RETRANSMISSION))
             return;   /* the more precise line follows */
+        if ((p->flags & SF_TH_SYN) && !(p->flags & SF_TH_ACK)) {
+            /* A SYN carries no data: it is repeated because no SYN+ACK came
+             * back before the retransmission timer fired, and the timer
+             * doubles at each try (RFC 6298 5.5). */
+            const struct sf_half *h = &c->half[v->dir];
+            sf_buf_printf(b, sf_tr("SYN sent again (attempt %u, %.3f s after the first SYN): no SYN+ACK came "
+                                   "back before the retransmission timeout, which stacks double at each try "
+                                   "(RFC 6298: 1 s, then 2 s, 4 s ...); the server is down or filtered, or the "
+                                   "SYN or its answer was lost"),
+                          h->syn_count, (double)(p->ts_ns - h->syn_ts) / 1e9);
+            return;
+        }
+        if (p->flags & SF_TH_SYN) {
+            sf_buf_puts(b, sf_tr("SYN+ACK sent again: the client's ACK of it did not arrive before the "
+                                 "server's retransmission timeout (or the client repeated its SYN)"));
+            return;
+        }
         if (v->original_frame)
             sf_buf_printf(b, sf_tr("retransmission of frame %llu: the %s sent these bytes again because no ACK "
                              "came in time (lost after the capture point, or its ACK was lost)"),
@@ -80,7 +106,12 @@ void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,
                          "read data)"), me);
         return;
     case SF_AN_KEEP_ALIVE:
-        sf_buf_printf(b, sf_tr("keep-alive: the %s checks that the idle %s is still there"), me, peer);
+        if (probing_zero_window(v))
+            sf_buf_printf(b, sf_tr("zero-window probe: the %s advertises a zero window, so the %s sends a "
+                                   "segment one byte below the window edge to ask whether it opened (Linux "
+                                   "probes this way; Wireshark names the shape keep-alive)"), peer, me);
+        else
+            sf_buf_printf(b, sf_tr("keep-alive: the %s checks that the idle %s is still there"), me, peer);
         return;
     case SF_AN_KEEP_ALIVE_ACK:
         sf_buf_printf(b, sf_tr("keep-alive ACK: the %s answers: still here"), me);
@@ -196,8 +227,13 @@ void sf_explain_packet(struct sf_buf *b, const struct sf_packet *p, const struct
                       me, peer, me, p->win);
         return;
     case SF_ROLE_KEEP_ALIVE:
-        sf_buf_printf(b, sf_tr("Keep-alive, %s -> %s: a probe one byte behind the next sequence "
-                               "number, to check that the idle %s is still there."), me, peer, peer);
+        if (probing_zero_window(v))
+            sf_buf_printf(b, sf_tr("Zero-window probe, %s -> %s: the %s's window is zero, so the %s "
+                                   "sends a probe one byte behind the next sequence number; the answer "
+                                   "says whether the window has opened."), me, peer, peer, me);
+        else
+            sf_buf_printf(b, sf_tr("Keep-alive, %s -> %s: a probe one byte behind the next sequence "
+                                   "number, to check that the idle %s is still there."), me, peer, peer);
         return;
     case SF_ROLE_FIN_ACTIVE:
         sf_buf_printf(b, sf_tr("FIN, %s -> %s: the %s has no more data to send and starts the close "

@@ -105,7 +105,12 @@ static void role_note(struct sf_buf *b, const struct sf_packet *p, const struct 
         sf_buf_printf(b, sf_tr("window update: the %s now accepts %u more bytes (raw window)"), who, p->win);
         break;
     case SF_ROLE_KEEP_ALIVE:
-        sf_buf_printf(b, sf_tr("keep-alive: the %s checks that the %s is still there"), who, peer);
+        /* Linux probes a zero window with this keep-alive shape. */
+        if (v->conn->half[!v->dir].cnt.zero_window_since >= 0)
+            sf_buf_printf(b, sf_tr("zero-window probe: the %s asks whether the %s's window has opened"), who,
+                          peer);
+        else
+            sf_buf_printf(b, sf_tr("keep-alive: the %s checks that the %s is still there"), who, peer);
         break;
     case SF_ROLE_FIN_ACTIVE:
         sf_buf_printf(b, sf_tr("FIN (active close): the %s has no more data to send"), who);

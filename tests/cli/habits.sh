@@ -37,6 +37,7 @@ expect 1 "^synfin: --follow 5: no such connection" "$SYNFIN" --follow 5 -r "$cap
 expect 1 "^synfin: $TMP/nope.pcap: No such file or directory$" "$SYNFIN" -r "$TMP/nope.pcap"
 expect 1 "^synfin: README.md: not a pcap" "$SYNFIN" -r README.md
 expect 2 "^synfin: unknown format" "$SYNFIN" -F xml -r "$cap"
+expect 2 "^synfin: option requires an argument -- 'r'" "$SYNFIN" -r
 # -D lists what tcpdump -D lists.
 if command -v tcpdump >/dev/null; then
     want=$(tcpdump -D 2>/dev/null | sed 's/^[0-9]*\.\([^ ]*\).*/\1/' | sort)
