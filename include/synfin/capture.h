@@ -17,6 +17,7 @@ struct sf_frame {
     uint32_t caplen;      /* bytes present in the file */
     uint32_t wirelen;     /* bytes on the wire (>= caplen normally) */
     int64_t ts_ns;        /* timestamp, nanoseconds since the epoch */
+    uint8_t ts_digits;    /* decimal digits the file's clock resolves: 6 (us), 9 (ns), 0-9 */
     uint32_t linktype;    /* LINKTYPE_* of the interface that saw it */
     uint32_t iface;       /* pcapng interface id; 0 for pcap */
     uint64_t offset;      /* byte offset of the record in the input */

@@ -151,6 +151,7 @@ int sf_live_next(struct sf_live *l, struct sf_frame *f)
     f->caplen = h->caplen;
     f->wirelen = h->len;
     f->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * (l->nano ? 1 : 1000);
+    f->ts_digits = l->nano ? 9 : 6;
     f->linktype = l->linktype;
     return 1;
 }

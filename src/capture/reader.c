@@ -69,6 +69,7 @@ struct sf_ng_iface {
     uint32_t ts_shift;     /* SF_TS_BIN: k */
     uint64_t ts_factor;    /* SF_TS_MUL multiplier or SF_TS_DIV divisor */
     uint64_t ts_off_ns;    /* if_tsoffset in ns, two's complement */
+    uint8_t ts_digits;     /* decimal digits of if_tsresol, at most 9 (shown to the user) */
 };
 
 struct sf_reader {
@@ -322,6 +323,7 @@ static int sf_pcap_next(struct sf_reader *r, struct sf_frame *f)
     sub = sf_rd32(r, p + 4);
     f->ts_ns = (int64_t)((uint64_t)sf_rd32(r, p) * 1000000000u +
                          (r->nsec ? (uint64_t)sub : (uint64_t)sub * 1000u));
+    f->ts_digits = r->nsec ? 9 : 6;
     f->caplen = caplen;
     f->wirelen = sf_rd32(r, p + 12);
     f->data = p + SF_PCAP_REC_LEN;
@@ -362,6 +364,9 @@ static int sf_ng_options(struct sf_reader *r, const uint8_t *p, size_t n, uint64
                 uint8_t v = p[4];
                 uint32_t k = v & 0x7Fu;
 
+                /* Digits worth showing: 10^-k, or 2^-k ~ 10^-(0.302 k), at most ns. */
+                uint32_t digits = (v & 0x80u) ? (k * 302u + 999u) / 1000u : k;
+                ifc->ts_digits = (uint8_t)(digits > 9 ? 9 : digits);
                 if (v & 0x80u) {
                     ifc->ts_kind = SF_TS_BIN;
                     ifc->ts_shift = k;
@@ -518,6 +523,7 @@ static int sf_ng_idb(struct sf_reader *r, const uint8_t *body, uint32_t blen, ui
     ifc.linktype = sf_rd16(r, body);
     ifc.snaplen = sf_rd32(r, body + 4);
     ifc.ts_kind = SF_TS_MUL;         /* default if_tsresol is 6: microseconds */
+    ifc.ts_digits = 6;
     ifc.ts_factor = 1000;
     if (sf_ng_options(r, body + 8, blen - 8, off, "interface description block", &ifc))
         return -1;
@@ -575,6 +581,7 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
         f->caplen = caplen;
         f->wirelen = orig;
         f->ts_ns = 0;
+        f->ts_digits = ifc->ts_digits;
         f->linktype = ifc->linktype;
         f->iface = 0;
         f->offset = off;
@@ -614,6 +621,7 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
         f->ts_ns = (int64_t)(ts * ifc->ts_factor + ifc->ts_off_ns);
     else
         f->ts_ns = sf_ng_ts(ifc, ts);
+    f->ts_digits = ifc->ts_digits;
     f->data = body + 20;
     f->caplen = caplen;
     f->wirelen = sf_rd32(r, body + 16);

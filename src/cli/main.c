@@ -65,6 +65,11 @@ static const char usage_text[] =
     "                      html: one self-contained page (use -o report.html):\n"
     "                      connections, SVG ladders, anomalies, HTTP waterfall\n"
     "                      (docs/html.md)\n"
+    "  -t FMT              time column of text and ladder, as tshark -t: r since the\n"
+    "                      first frame (default), d since the previous frame, dd\n"
+    "                      since the connection's previous frame, a/ad/adoy local\n"
+    "                      time/with date/with day of year, u/ud/udoy the same in\n"
+    "                      UTC, e epoch; tcpdump's -tt, -ttt, -tttt, -ttttt too\n"
     "  --explain           a sentence under every packet: what it does and why\n"
     "  --lang LANG         language of the explanations: en or ko (default from LANG)\n"
     "  --ascii             ladder in plain ASCII instead of Unicode box drawing\n"
@@ -114,6 +119,7 @@ enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
 struct cli {
+    enum sf_time_fmt time_fmt;  /* -t */
     const char **inputs;
     size_t ninputs;
     uint64_t max_frames;
@@ -260,7 +266,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     /* getopt's own messages ("option requires an argument") name argv[0]:
      * one program name in every message, whatever path started us. */
     argv[0] = (char *)"synfin";
-    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:s:DnhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:c:F:o:i:w:Z:B:Y:s:t:DnhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': {
             const char **grown = realloc(cli->inputs, (cli->ninputs + 1) * sizeof(*grown));
@@ -431,6 +437,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'n':
             break;   /* names are never resolved: nothing to turn off */
+        case 't':
+            if (sf_time_fmt_parse(optarg, &cli->time_fmt) != 0) {
+                fprintf(stderr, "synfin: -t wants a time format (r, d, dd, a, ad, adoy, u, ud, udoy, e; "
+                                "or tcpdump's -tt, -ttt, -tttt, -ttttt), not '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 1;
@@ -1026,6 +1039,7 @@ int main(int argc, char **argv)
     oo.explain = cli.explain;
     oo.ascii = cli.ascii;
     oo.full = cli.full;
+    oo.time_fmt = cli.time_fmt;
     if (cli.color < 0)
         oo.color = !cli.outpath && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     else

@@ -10,6 +10,31 @@
 #include "decode/frag.h"
 #include "util/buf.h"
 
+/* The time column of text and ladder (-t, timefmt.c). */
+enum sf_time_fmt {
+    SF_TIME_REL = 0,         /* r: seconds since the first frame (default) */
+    SF_TIME_DELTA,           /* d: since the previous captured frame */
+    SF_TIME_DELTA_SHOWN,     /* dd: since the previous frame shown in the same connection's block */
+    SF_TIME_ABS,             /* a: local time of day */
+    SF_TIME_ABS_DATE,        /* ad: local date and time */
+    SF_TIME_ABS_DOY,         /* adoy: local year/day-of-year and time */
+    SF_TIME_EPOCH,           /* e: seconds since 1970 */
+    SF_TIME_UTC,             /* u: UTC time of day */
+    SF_TIME_UTC_DATE,        /* ud: UTC date and time */
+    SF_TIME_UTC_DOY,         /* udoy: UTC year/day-of-year and time */
+    SF_TIME_HMS_DELTA,       /* tcpdump -ttt: since the previous frame, as 00:00:00.000027 */
+    SF_TIME_HMS_REL,         /* tcpdump -ttttt: since the first frame, as 00:00:00.000027 */
+};
+
+/* Parses a -t argument (tshark's letters, or tcpdump's extra t's); -1 if unknown. */
+int sf_time_fmt_parse(const char *s, enum sf_time_fmt *out);
+/* Writes ts in the format: first = the first frame's time, prev = the
+ * previous frame's (captured or shown, by format); digits 6 or 9. */
+void sf_time_put(struct sf_buf *b, enum sf_time_fmt fmt, int64_t ts, int64_t first, int64_t prev,
+                 int digits);
+/* Columns a value of the format takes (a relative value below 10 s). */
+int sf_time_width(enum sf_time_fmt fmt, int digits);
+
 struct sf_out_opts {
     FILE *out;
     bool color;              /* ANSI colours (text views) */
@@ -19,6 +44,7 @@ struct sf_out_opts {
     bool explain;            /* --explain: a sentence under every packet */
     bool ascii;              /* --ascii: ladder without Unicode box drawing */
     bool full;               /* --full: no folding of data runs */
+    enum sf_time_fmt time_fmt; /* -t: the time column of text and ladder */
 };
 
 /* What the run knew at the end, for the closing summary. */

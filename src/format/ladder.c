@@ -24,6 +24,7 @@ static const struct glyphs ascii = { "|", "-", ">", "<", ":", "=" };
 struct lrec {
     uint64_t frame;
     int64_t ts;
+    int64_t prev_ts;              /* the frame the -t d/dd delta counts from */
     enum sf_dir dir;
     char label[INNER];
     char notes[3][480];           /* explanations (explain mode, anomalies), wrapped when shown */
@@ -33,6 +34,8 @@ struct lrec {
 
 struct conn_ladder {
     struct sf_buf out;
+    int64_t last_ts;              /* the connection's previous frame (-t dd) */
+    bool any_ts;
     enum sf_phase phase;
     bool any;
     /* The current foldable run: data segments and pure ACKs of one phase
@@ -51,6 +54,10 @@ struct ladder_out {
     struct sf_idmap conns;
     bool have_first;
     int64_t first_ts;
+    int64_t prev_ts;              /* the previous captured frame (-t d) */
+    int digits;                   /* decimals of the time column: the first frame's clock */
+    int time_width;               /* columns of the time column (-t) */
+    int gutter;                   /* columns before the client's bar: GUTTER, or wider for -t a/ad/e */
 };
 
 static void repeat(struct sf_buf *b, const char *s, int n)
@@ -98,15 +105,15 @@ static void put_safe(struct sf_buf *b, const char *s, size_t max)
     sf_buf_text(b, s ? s : "", s ? strlen(s) : 0, max);
 }
 
-static void gutter(struct ladder_out *l, struct sf_buf *b, uint64_t frame, int64_t ts)
+static void gutter(struct ladder_out *l, struct sf_buf *b, const struct lrec *r)
 {
-    char t[32];
+    char t[48];
     struct sf_buf tb;
     sf_buf_init(&tb, NULL, 0);
-    sf_buf_secs(&tb, ts - l->first_ts, 6);
+    sf_time_put(&tb, l->opts.time_fmt, r->ts, l->first_ts, r->prev_ts, l->digits);
     snprintf(t, sizeof(t), "%.*s", (int)tb.len, tb.data);
     sf_buf_free(&tb);
-    sf_buf_printf(b, "%6llu %9s ", (unsigned long long)frame, t);
+    sf_buf_printf(b, "%6llu %*s ", (unsigned long long)r->frame, l->time_width, t);
 }
 
 static void arrow(struct ladder_out *l, struct sf_buf *b, const struct lrec *r)
@@ -116,7 +123,7 @@ static void arrow(struct ladder_out *l, struct sf_buf *b, const struct lrec *r)
     int fill = INNER - len - 4;
     if (fill < 1)
         fill = 1;
-    gutter(l, b, r->frame, r->ts);
+    gutter(l, b, r);
     sf_buf_puts(b, g->bar);
     if (r->dir == SF_C2S) {
         repeat(b, g->dash, 1);
@@ -152,7 +159,7 @@ static void arrow(struct ladder_out *l, struct sf_buf *b, const struct lrec *r)
                 cut = q;
             if (!cut)
                 cut = q;
-            repeat(b, " ", GUTTER);
+            repeat(b, " ", l->gutter);
             sf_buf_puts(b, g->bar);
             sf_buf_puts(b, "   ");
             sf_buf_put(b, t, (size_t)(cut - t));
@@ -180,7 +187,7 @@ static void run_end(struct ladder_out *l, struct conn_ladder *cl)
 {
     struct sf_buf *b = &cl->out;
     if (cl->fold_pkts > 0) {
-        repeat(b, " ", GUTTER);
+        repeat(b, " ", l->gutter);
         sf_buf_puts(b, l->g->bar);
         sf_buf_printf(b, " %s %llu %s: %llu %s, ", l->g->fold, (unsigned long long)cl->fold_pkts,
                       sf_tr("more"), (unsigned long long)cl->fold_segs, sf_tr("segments"));
@@ -287,10 +294,17 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
 
     if (!l->have_first) {
         l->have_first = true;
-        l->first_ts = p->ts_ns;
+        l->first_ts = l->prev_ts = p->ts_ns;
+        l->digits = p->ts_digits;
+        l->time_width = sf_time_width(l->opts.time_fmt, l->digits);
+        if (l->time_width < 9)
+            l->time_width = 9;    /* room for relative times up to 99 s, as always */
+        l->gutter = GUTTER + l->time_width - 9;
     }
-    if (!v || !sf_out_selected(&l->opts, v->conn->id))
+    if (!v || !sf_out_selected(&l->opts, v->conn->id)) {
+        l->prev_ts = p->ts_ns;
         return;
+    }
     cl = sf_idmap_get(&l->conns, v->conn->id);
     if (!cl) {
         cl = calloc(1, sizeof(*cl));
@@ -303,6 +317,10 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     memset(&r, 0, sizeof(r));
     r.frame = p->frame;
     r.ts = p->ts_ns;
+    r.prev_ts = l->opts.time_fmt == SF_TIME_DELTA_SHOWN ? (cl->any_ts ? cl->last_ts : p->ts_ns) : l->prev_ts;
+    cl->last_ts = p->ts_ns;
+    cl->any_ts = true;
+    l->prev_ts = p->ts_ns;
     r.dir = v->dir;
     make_label(l, p, v, &r);
     make_notes(l, p, v, &r);
@@ -366,10 +384,10 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     sf_out_endpoint(b, &c->addr[SF_S2C], c->port[SF_S2C]);
     sf_buf_putc(b, '\n');
     /* Column heads over the two bars. */
-    pad = GUTTER - 3;
+    pad = l->gutter - 3;
     repeat(b, " ", pad);
     sf_buf_puts(b, "client");
-    repeat(b, " ", WIDTH - pad - 6 - 6 - 1);
+    repeat(b, " ", WIDTH + (l->gutter - GUTTER) - pad - 6 - 6 - 1);
     sf_buf_puts(b, "server\n");
     if (cl) {
         run_end(l, cl);
@@ -425,6 +443,8 @@ int sf_out_ladder_new(struct sf_output *o, const struct sf_out_opts *opts)
         return -1;
     l->opts = *opts;
     l->g = opts->ascii ? &ascii : &unicode;
+    l->gutter = GUTTER;
+    l->time_width = 9;
     sf_buf_init(&l->out, opts->out, 0);
     o->ctx = l;
     o->packet = packet;

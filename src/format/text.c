@@ -14,6 +14,7 @@ struct conn_text {
     enum sf_phase phase;
     bool any;
     bool flushed_early;
+    int64_t last_ts;         /* the connection's previous frame (-t dd) */
 };
 
 struct text_out {
@@ -22,6 +23,9 @@ struct text_out {
     struct sf_idmap conns;
     bool have_first;
     int64_t first_ts;
+    int64_t prev_ts;         /* the previous captured frame (-t d) */
+    int digits;              /* decimals of the time column: the first frame's clock */
+    int indent;              /* columns before the explanation and flag lines */
 };
 
 #define C_RESET "\033[0m"
@@ -151,11 +155,17 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     struct conn_text *ct;
     struct sf_buf *b;
     const char *col;
+    int64_t prev;
 
     if (!t->have_first) {
         t->have_first = true;
-        t->first_ts = p->ts_ns;
+        t->first_ts = t->prev_ts = p->ts_ns;
+        t->digits = p->ts_digits;
+        /* Continuation lines start under the direction arrow. */
+        t->indent = 11 + sf_time_width(t->opts.time_fmt, t->digits);
     }
+    prev = t->prev_ts;
+    t->prev_ts = p->ts_ns;
     if (!v || !sf_out_selected(&t->opts, v->conn->id))
         return;
     ct = sf_idmap_get(&t->conns, v->conn->id);
@@ -167,7 +177,11 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         }
         sf_buf_init(&ct->lines, NULL, 0);
         sf_buf_init(&ct->http, NULL, 1u << 20);
+        ct->last_ts = p->ts_ns;
     }
+    if (t->opts.time_fmt == SF_TIME_DELTA_SHOWN)
+        prev = ct->last_ts;
+    ct->last_ts = p->ts_ns;
     b = &ct->lines;
     if (!ct->any || ct->phase != v->phase) {
         sf_buf_printf(b, "  %s%s%s\n", t->opts.color ? C_BOLD : "", phase_title(v->phase),
@@ -176,7 +190,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         ct->any = true;
     }
     sf_buf_printf(b, "  %7llu  ", (unsigned long long)p->frame);
-    sf_buf_secs(b, p->ts_ns - t->first_ts, 6);
+    sf_time_put(b, t->opts.time_fmt, p->ts_ns, t->first_ts, prev, t->digits);
     sf_buf_puts(b, v->dir == SF_C2S ? "  C->S  [" : "  C<-S  [");
     sf_out_flags_words(b, p->flags);
     sf_buf_printf(b, "] seq=%u ack=%u len=%u win=%u  ", v->rel_seq, v->rel_ack, p->payload_len, p->win);
@@ -190,7 +204,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
     if (t->opts.explain) {
-        sf_buf_puts(b, "                   ");
+        sf_buf_printf(b, "%*s", t->indent, "");
         sf_buf_puts(b, t->opts.ascii ? "-> " : "\u21b3 ");
         sf_explain_packet(b, p, v);
         sf_buf_putc(b, '\n');
@@ -201,7 +215,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         if (!(v->analysis & (1u << i)))
             continue;
         before = b->len;
-        sf_buf_printf(b, "%s                   ! ", t->opts.color ? C_RED : "");
+        sf_buf_printf(b, "%s%*s! ", t->opts.color ? C_RED : "", t->indent, "");
         {
             size_t mark = b->len;
             sf_explain_flag(b, i, p, v);
