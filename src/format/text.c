@@ -193,7 +193,11 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     sf_time_put(b, t->opts.time_fmt, p->ts_ns, t->first_ts, prev, t->digits);
     sf_buf_puts(b, v->dir == SF_C2S ? "  C->S  [" : "  C<-S  [");
     sf_out_flags_words(b, p->flags);
-    sf_buf_printf(b, "] seq=%u ack=%u len=%u win=%u  ", v->rel_seq, v->rel_ack, p->payload_len, p->win);
+    /* The window as Wireshark's Info column shows it: scaled once the
+     * handshake gave the factor, raw before that or when it is unknown
+     * (jsonl keeps both, "win" raw and "win_scaled"). */
+    sf_buf_printf(b, "] seq=%u ack=%u len=%u win=%llu  ", v->rel_seq, v->rel_ack, p->payload_len,
+                  (unsigned long long)(v->win_scaled >= 0 ? (uint64_t)v->win_scaled : p->win));
     col = t->opts.color ? role_color(v->role) : NULL;
     if (col)
         sf_buf_puts(b, col);
