@@ -125,12 +125,11 @@ def main(argv):
         for sid in sorted(set(ts) | set(sf)):
             total += 1
             if sid not in sf:
-                problems.append("%s conn %d: no synfin record" % (name, sid))
-                continue
-            if sid not in ts:
-                problems.append("%s conn %d: not a tshark stream" % (name, sid))
-                continue
-            d = compare(ts[sid], sf[sid])
+                d = ["no synfin record"]
+            elif sid not in ts:
+                d = ["not a tshark stream"]
+            else:
+                d = compare(ts[sid], sf[sid])
             rest = []
             for item in d:
                 hit = [k for k in known if k[0] == name and k[1] == str(sid) and item.startswith(k[2])]
