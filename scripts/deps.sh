@@ -36,6 +36,13 @@ test)
     need_cmd setpriv util-linux
     # The HTML report is loaded in headless Chromium (tests/browser/).
     need_cmd chromium chromium
+    # Regenerating captures/tls and captures/h2 (scripts/make-tls-captures.sh,
+    # make-h2-captures.sh): nginx with ssl + http2, nghttp2 client/server/proxy
+    need_cmd nginx nginx-light
+    need_cmd openssl openssl
+    need_cmd nghttp nghttp2-client
+    need_cmd nghttpd nghttp2-server
+    need_cmd nghttpx nghttp2-proxy
     # ASan/UBSan/libFuzzer runtimes for clang 14 live in this package on Debian 12.
     # (only "Recommended" by clang-14, so --no-install-recommends skips it).
     if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then

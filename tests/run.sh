@@ -3,7 +3,8 @@
 #
 # Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
 # bundled captures, CLI behaviour, live capture in network namespaces and
-# --demo (root), the tshark differential over every capture,
+# --demo (root), the tshark differential over every capture, the TLS and
+# h2c test captures against tshark,
 # connection facts against tshark, the HTML report in headless Chromium, and
 # the corpus under ASan+UBSan.
 # Ends with one line "N passed, N failed".  The public corpus is read in place
@@ -168,6 +169,19 @@ else
     else
         bad "http differential" "$out"
     fi
+fi
+
+# ------------------------------- TLS and h2c test captures vs tshark
+# captures/tls/ and captures/h2/ (scripts/make-tls-captures.sh,
+# make-h2-captures.sh) must show, decrypted by tshark with their key logs,
+# what the scripts meant to record; a field tshark lacks is a failure.
+echo "TLS and h2c captures (tshark)"
+if ! command -v tshark >/dev/null; then
+    bad "TLS and h2c captures" "tshark is not installed (scripts/deps.sh test installs it)"
+elif out=$(python3 tests/tools/check_tls_captures.py --root . 2>&1); then
+    ok "$(printf '%s' "$out" | tail -1)"
+else
+    bad "TLS and h2c captures" "$out"
 fi
 
 # ------------------------------------------ HTML report in a real browser
