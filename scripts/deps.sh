@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd, OpenSSL libcrypto
 #   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium
 #   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
+#   scripts/deps.sh captures  what scripts/make-tls-captures.sh and make-h2-captures.sh run
 set -euo pipefail
 
 want=()
@@ -36,13 +37,6 @@ test)
     need_cmd setpriv util-linux
     # The HTML report is loaded in headless Chromium (tests/browser/).
     need_cmd chromium chromium
-    # Regenerating captures/tls and captures/h2 (scripts/make-tls-captures.sh,
-    # make-h2-captures.sh): nginx with ssl + http2, nghttp2 client/server/proxy
-    need_cmd nginx nginx-light
-    need_cmd openssl openssl
-    need_cmd nghttp nghttp2-client
-    need_cmd nghttpd nghttp2-server
-    need_cmd nghttpx nghttp2-proxy
     # ASan/UBSan/libFuzzer runtimes for clang 14 live in this package on Debian 12.
     # (only "Recommended" by clang-14, so --no-install-recommends skips it).
     if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
@@ -61,7 +55,21 @@ bench)
     need_cmd ip iproute2
     [ -x /usr/bin/time ] || want+=(time)
     ;;
-*) echo "deps.sh: unknown target '$1' (build, test, bench)" >&2; exit 2 ;;
+captures)
+    # Regenerating captures/tls and captures/h2 (scripts/make-tls-captures.sh,
+    # make-h2-captures.sh): nginx with ssl + http2, nghttp2 client/server/proxy.
+    # Not needed by the tests, which read the committed captures.
+    need_cmd tcpdump tcpdump
+    need_cmd tshark tshark
+    need_cmd ip iproute2
+    need_cmd curl curl
+    need_cmd nginx nginx-light
+    need_cmd openssl openssl
+    need_cmd nghttp nghttp2-client
+    need_cmd nghttpd nghttp2-server
+    need_cmd nghttpx nghttp2-proxy
+    ;;
+*) echo "deps.sh: unknown target '$1' (build, test, bench, captures)" >&2; exit 2 ;;
 esac
 
 [ ${#want[@]} -eq 0 ] && exit 0
