@@ -17,7 +17,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 INC      := -Iinclude -Isrc
 CFLAGS   ?= $(OPT) -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP -DSYNFIN_LOCALEDIR='"$(PREFIX)/share/locale"'
-LDLIBS   := -lpcap -lz -lbrotlidec -lzstd -lcrypto -lm
+LDLIBS   := -lpcap -lz -lbrotlidec -lzstd -lcrypto -lnghttp2 -lm
 
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/capture/*.c src/decode/*.c \
                               src/flow/*.c src/reasm/*.c src/app/*.c src/filter/*.c src/format/*.c))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh - installs the Debian packages a make target needs, only when missing.
-#   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd, OpenSSL libcrypto
+#   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd, OpenSSL libcrypto, nghttp2 (HPACK)
 #   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium
 #   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
 #   scripts/deps.sh captures  what scripts/make-tls-captures.sh and make-h2-captures.sh run
@@ -17,6 +17,7 @@ need_hdr /usr/include/zlib.h zlib1g-dev
 need_hdr /usr/include/brotli/decode.h libbrotli-dev
 need_hdr /usr/include/zstd.h libzstd-dev
 need_hdr /usr/include/openssl/evp.h libssl-dev
+need_hdr /usr/include/nghttp2/nghttp2.h libnghttp2-dev
 need_cmd msgfmt gettext
 
 case "${1:-build}" in

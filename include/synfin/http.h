@@ -108,6 +108,12 @@ struct sf_http_txn {
     uint64_t client_ack_frame;    /* client's ACK of the last response byte (0 = none) */
     int64_t client_ack_ts;
     void *user;                   /* free for the consumer of body() */
+    /* HTTP/2 (version "2"): the stream, 0 for HTTP/1.x. */
+    uint32_t stream;
+    bool pushed;                  /* promised by the server (PUSH_PROMISE) */
+    int8_t rst_by;                /* RST_STREAM sent by 0 client, 1 server (valid when rst_code or reset) */
+    bool reset;                   /* the stream ended with RST_STREAM */
+    uint32_t rst_code;            /* its error code (RFC 9113 section 7) */
 };
 
 struct sf_http_stats {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/h2_frame.h"
 #include "app/http1.h"
 #include "app/layer.h"
 
@@ -10,9 +11,28 @@ static int http1_probe(int dir, const uint8_t *p, size_t n)
     return sf_http_plausible(dir, p, n);
 }
 
+/* HTTP/2 with prior knowledge: the client's connection preface, on any port. */
+static int h2_probe(int dir, const uint8_t *p, size_t n)
+{
+    if (dir == 0)
+        return sf_h2_preface_probe(p, n);
+    /* A server that knows h2c may send its SETTINGS before the client's
+     * preface arrives: wait for the client then (the preface decides). */
+    if (n >= 1 && p[0] != 0)
+        return 0;
+    if (n >= 4 && p[3] != 4)
+        return 0;
+    if (n >= 5 && (p[4] & 1))
+        return 0;
+    if (n >= 9 && ((sf_h2_u32(p + 5) & 0x7fffffffu) != 0 || ((uint32_t)p[1] << 8 | p[2]) % 6 != 0))
+        return 0;
+    return -1;
+}
+
 /* Tried in this order; the first that says 1 wins.  HTTP/1.x is also the
  * fallback.  A new protocol is one line here and one file of its own. */
 static const struct sf_app_proto protos[] = {
+    { "http2", h2_probe, sf_http2_layer_new },
     { "http1", http1_probe, sf_http1_layer_new },
 };
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))
@@ -121,9 +141,17 @@ static void detect_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n,
         }
     }
     if (d->len[!dir] != 0 && d->len[dir] == 0) {
-        /* The other direction is waiting and this one has started: decide
-         * on the first direction's bytes, then pass these on. */
-        struct sf_layer *next = force(d, !dir);
+        /* The other direction is waiting and this one has started: this
+         * one decides if it can (a client's HTTP/2 preface after a server's
+         * SETTINGS), else the first direction's bytes; then pass these on. */
+        struct sf_layer *next;
+        which = choose(dir, p, n, false);
+        if (which >= 0 && protos[which].create != sf_http1_layer_new) {
+            decide(d, which);
+            sf_layer_data(*slot, dir, p, n, src);
+            return;
+        }
+        next = force(d, !dir);
         sf_layer_data(next, dir, p, n, src);
         return;
     }

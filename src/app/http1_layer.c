@@ -41,10 +41,15 @@ static void on_tunnel_open(void *ctx, const struct sf_http_txn *t)
     x->base[1] = sf_h1_offset(x->h, 1);
     /* A CONNECT tunnel carries a new stream of its own (TLS to the origin,
      * or plain HTTP): it starts a new detection.  Other upgrades
-     * (WebSocket, h2c until HTTP/2 is read) are not followed. */
+     * (WebSocket) are not followed; h2c continues as HTTP/2. */
     if (t->tunnel == SF_HTTP_TUNNEL_CONNECT && s->depth < SF_STACK_MAX_DEPTH) {
         s->depth++;
         up = sf_detect_layer_new(s);
+    } else if (t->tunnel == SF_HTTP_TUNNEL_H2C && s->depth < SF_STACK_MAX_DEPTH) {
+        s->depth++;
+        up = sf_http2_upgrade_layer_new(s);
+        if (up)
+            sf_stack_note(s, "http2");
     }
     sf_layer_install(s, &x->l.up, up, NULL);
 }

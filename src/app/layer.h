@@ -89,6 +89,11 @@ struct sf_app_proto {
  * from non-HTTP per direction itself). */
 struct sf_layer *sf_detect_layer_new(struct sf_stack *s);
 struct sf_layer *sf_http1_layer_new(struct sf_stack *s);
+/* HTTP/2 (h2_layer.c): with prior knowledge (the client preface first;
+ * also what ALPN h2 on decrypted TLS chooses), and after HTTP/1.1
+ * Upgrade: h2c (stream 1 is the upgraded request). */
+struct sf_layer *sf_http2_layer_new(struct sf_stack *s);
+struct sf_layer *sf_http2_upgrade_layer_new(struct sf_stack *s);
 /* Counts and drops everything (a protocol synfin does not read, or the
  * stack's depth limit). */
 struct sf_layer *sf_opaque_layer_new(struct sf_stack *s);

@@ -118,6 +118,18 @@ void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t fir
     sf_buf_puts(b, "{\"type\":\"http\",\"conn\":");
     sf_buf_u64(b, t->conn_id);
     kv_u64(b, "n", t->n);
+    if (t->stream) {
+        /* HTTP/2: the stream, and how it ended when not by END_STREAM. */
+        sf_buf_puts(b, ",\"version\":\"HTTP/2\"");
+        kv_u64(b, "stream", t->stream);
+        if (t->pushed)
+            sf_buf_puts(b, ",\"pushed\":true");
+        if (t->reset) {
+            sf_buf_puts(b, ",\"rst_stream\":{\"code\":");
+            sf_buf_u64(b, t->rst_code);
+            sf_buf_puts(b, t->rst_by == 0 ? ",\"by\":\"client\"}" : ",\"by\":\"server\"}");
+        }
+    }
     /* Absolute time of the transaction's first byte (its request, else its response). */
     key(b, "ts");
     if (t->req.present)

@@ -1,0 +1,581 @@
+/* h2_layer.c - HTTP/2 as a message parser of the stack: frames of each direction reassembled from
+ * the layer's byte stream, header blocks decoded with libnghttp2's HPACK inflater (one dynamic
+ * table per direction), one transaction per stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "app/h2_frame.h"
+#include "app/http1.h"
+#include "app/layer.h"
+#include "synfin/http2.h"
+
+/* A frame longer than this is not held (16 MiB frames would let one
+ * connection pin that much memory): its direction stops being read. */
+#define H2_HOLD_MAX (1u << 20)
+#define H2_HBLOCK_MAX (256u << 10)
+
+struct h2_stream {
+    uint32_t id;
+    struct sf_http_txn *t;
+    bool end[2];              /* END_STREAM seen per direction */
+};
+
+struct h2_dir {
+    uint8_t *buf;             /* bytes of an incomplete frame */
+    size_t len, cap;
+    bool preface;             /* the client preface is still expected (dir 0) */
+    size_t preface_seen;
+    bool dead;                /* framing lost (gap, oversize): nothing more is read */
+    nghttp2_hd_inflater *inf;
+    uint8_t *hblock;          /* header block being gathered (HEADERS + CONTINUATION) */
+    size_t hlen, hcap;
+    uint32_t hstream;         /* its stream; 0 = none */
+    bool hend_stream;
+    bool hpush;               /* the block is a PUSH_PROMISE's */
+    uint32_t max_frame;       /* what the peer's SETTINGS allow this direction to send */
+    struct sf_span first;     /* the frame of the first byte held */
+};
+
+struct h2_layer {
+    struct sf_layer l;
+    struct h2_dir d[2];
+    struct h2_stream *st;
+    size_t nst, cap;
+    uint32_t max_id[2];       /* highest stream id opened, even / odd: lower ones are closed */
+    struct sf_h2_info info;
+};
+
+static struct h2_stream *stream_get(struct h2_layer *x, uint32_t id, bool create)
+{
+    for (size_t i = 0; i < x->nst; i++)
+        if (x->st[i].id == id)
+            return &x->st[i];
+    /* Frames still in flight on a closed (reset or ended) stream are not a new stream. */
+    if (!create || id <= x->max_id[id & 1])
+        return NULL;
+    if (x->nst == x->cap) {
+        size_t nc = x->cap ? x->cap * 2 : 8;
+        struct h2_stream *g = realloc(x->st, nc * sizeof(*g));
+        if (!g)
+            return NULL;
+        x->st = g;
+        x->cap = nc;
+    }
+    struct sf_http_txn *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->conn_id = x->l.stack->conn->id;
+    t->n = ++x->l.stack->http_txns;
+    t->stream = id;
+    t->connect_ns = -1;
+    t->send_ns = t->wait_ns = t->receive_ns = -1;
+    t->client_ack_ts = -1;
+    x->info.streams++;
+    x->max_id[id & 1] = id;
+    struct h2_stream *s = &x->st[x->nst++];
+    memset(s, 0, sizeof(*s));
+    s->id = id;
+    s->t = t;
+    return s;
+}
+
+static int64_t span_ns(int64_t a, int64_t b)
+{
+    return b >= a ? b - a : 0;
+}
+
+/* The stream will not change any more: timings, then ownership to the application. */
+static void stream_release(struct h2_layer *x, struct h2_stream *s)
+{
+    struct sf_http_txn *t = s->t;
+    if (!t)
+        return;
+    if (t->req.present && t->req.frames)
+        t->send_ns = span_ns(t->req.first_ts, t->req.last_ts);
+    if (t->req.present && t->resp.present)
+        t->wait_ns = span_ns(t->req.last_ts, t->resp.first_ts);
+    if (t->resp.present && t->resp.frames)
+        t->receive_ns = span_ns(t->resp.first_ts, t->resp.last_ts);
+    s->t = NULL;
+    sf_stack_http_final(x->l.stack, t);
+    /* Remove the slot: streams live only while open. */
+    size_t i = (size_t)(s - x->st);
+    x->st[i] = x->st[--x->nst];
+}
+
+static void msg_touch(struct sf_http_msg *m, const struct sf_span *src)
+{
+    if (!m->present) {
+        m->present = true;
+        memcpy(m->version, "2", 2);
+        m->first_frame = src->first_frame ? src->first_frame : src->frame;
+        m->first_ts = src->first_frame ? src->first_ts : src->ts_ns;
+    }
+    if (m->last_data_frame != src->frame)
+        m->frames++;
+    m->last_data_frame = src->frame;
+    m->last_ts = src->ts_ns;
+}
+
+static char *dupn(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static bool keep_header(struct sf_http_msg *m, const nghttp2_nv *nv)
+{
+    struct sf_http_hdr *g = realloc(m->headers, (m->nheaders + 1) * sizeof(*g));
+    if (!g)
+        return false;
+    m->headers = g;
+    g[m->nheaders].name = dupn(nv->name, nv->namelen);
+    g[m->nheaders].value = dupn(nv->value, nv->valuelen);
+    m->nheaders++;
+    return true;
+}
+
+static bool nv_is(const nghttp2_nv *nv, const char *name)
+{
+    size_t k = strlen(name);
+    return nv->namelen == k && memcmp(nv->name, name, k) == 0;
+}
+
+/* One decoded header field of stream s in direction dir. */
+static void on_field(struct h2_layer *x, struct sf_http_txn *t, int dir, const nghttp2_nv *nv, uint16_t *status,
+                     bool trailers)
+{
+    struct sf_http_msg *m = dir == 0 ? &t->req : &t->resp;
+    const struct sf_http_config *cfg = sf_stack_http_config(x->l.stack);
+    if (!trailers) {
+        if (dir == 0 && nv_is(nv, ":method") && !t->method)
+            t->method = dupn(nv->value, nv->valuelen);
+        else if (dir == 0 && nv_is(nv, ":path") && !t->uri)
+            t->uri = dupn(nv->value, nv->valuelen);
+        else if (dir == 0 && nv_is(nv, ":authority") && !t->host)
+            t->host = dupn(nv->value, nv->valuelen);
+        else if (dir == 1 && nv_is(nv, ":status") && nv->valuelen == 3)
+            *status = (uint16_t)((nv->value[0] - '0') * 100 + (nv->value[1] - '0') * 10 + (nv->value[2] - '0'));
+        else if (nv_is(nv, "content-type") && !m->content_type)
+            m->content_type = dupn(nv->value, nv->valuelen);
+        else if (nv_is(nv, "content-encoding") && !m->content_encoding)
+            m->content_encoding = dupn(nv->value, nv->valuelen);
+    }
+    if (cfg->keep_headers && m->nheaders < cfg->max_headers)
+        keep_header(m, nv);
+}
+
+/* Decodes the gathered header block of direction dir and applies it to its stream. */
+static void header_block(struct h2_layer *x, int dir, const struct sf_span *src)
+{
+    struct h2_dir *d = &x->d[dir];
+    uint32_t id = d->hstream;
+    struct h2_stream *s;
+    uint16_t status = 0;
+    bool trailers;
+    const uint8_t *in = d->hblock;
+    size_t inlen = d->hlen;
+
+    d->hstream = 0;
+    d->hlen = 0;
+    if (x->info.hpack_unknown[dir] || !d->inf)
+        return;
+    s = stream_get(x, id, true);
+    if (!s)
+        return;
+    {
+        struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+        /* A second block in a direction that already has a final message is trailers. */
+        trailers = m->present && (dir == 0 || s->t->status >= 200);
+        msg_touch(m, src);
+        m->header_bytes += inlen;
+    }
+    for (;;) {
+        nghttp2_nv nv;
+        int flags = 0;
+        ssize_t rv = nghttp2_hd_inflate_hd2(d->inf, &nv, &flags, in, inlen, 1);
+        if (rv < 0) {
+            /* The dynamic table is now out of step: never guess afterwards. */
+            x->info.hpack_unknown[dir] = true;
+            sf_stack_http_stats(x->l.stack)->parse_errors++;
+            break;
+        }
+        in += rv;
+        inlen -= (size_t)rv;
+        if (flags & NGHTTP2_HD_INFLATE_EMIT)
+            on_field(x, s->t, dir, &nv, &status, trailers);
+        if (flags & NGHTTP2_HD_INFLATE_FINAL) {
+            nghttp2_hd_inflate_end_headers(d->inf);
+            break;
+        }
+        if (inlen == 0 && !(flags & NGHTTP2_HD_INFLATE_EMIT))
+            break;
+    }
+    if (d->hpush)
+        return;
+    if (dir == 1 && status >= 100 && status < 200) {
+        if (s->t->ninterim < SF_HTTP_MAX_INTERIM) {
+            struct sf_http_interim *in1 = &s->t->interim[s->t->ninterim++];
+            in1->status = status;
+            in1->frame = src->frame;
+            in1->ts = src->ts_ns;
+        }
+        sf_stack_http_done(x->l.stack, s->t, false);
+        return;
+    }
+    if (dir == 1 && status && !trailers)
+        s->t->status = status;
+    if (!trailers) {
+        struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+        m->head_frame = src->frame;
+    }
+}
+
+/* The message of dir on stream s ended (END_STREAM). */
+static void message_end(struct h2_layer *x, struct h2_stream *s, int dir, const struct sf_span *src)
+{
+    struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+    s->end[dir] = true;
+    m->complete = true;
+    m->frame = src->frame;
+    if (dir == 1)
+        sf_stack_http_body(x->l.stack, s->t, NULL, 0);
+    sf_stack_http_done(x->l.stack, s->t, dir == 0);
+    if (s->end[0] && s->end[1])
+        stream_release(x, s);
+}
+
+static void settings(struct h2_layer *x, int dir, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i += 6) {
+        uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
+        uint32_t v = sf_h2_u32(p + i + 2);
+        /* SETTINGS_MAX_FRAME_SIZE of dir limits what the other side sends. */
+        if (id == 0x5 && v >= SF_H2_DEFAULT_MAX_FRAME && v <= 0xffffff)
+            x->d[!dir].max_frame = v;
+    }
+}
+
+static void frame(struct h2_layer *x, int dir, const struct sf_h2_frame *f, const uint8_t *p, const struct sf_span *src)
+{
+    struct h2_dir *d = &x->d[dir];
+    const uint8_t *c;
+    size_t cn;
+    uint32_t promised;
+    struct h2_stream *s;
+
+    x->info.frames[dir]++;
+    if (f->type < SF_H2_NTYPES)
+        x->info.by_type[f->type]++;
+    else {
+        x->info.unknown_frames++;   /* RFC 9113 5.5: ignored */
+        return;
+    }
+    if (!sf_h2_frame_content(f, p, &c, &cn, &promised)) {
+        x->info.bad_frames++;
+        return;
+    }
+    /* A header block is not interleaved with other frames (RFC 9113 6.10). */
+    if (d->hstream && f->type != SF_H2_CONTINUATION) {
+        x->info.bad_frames++;
+        d->hstream = 0;
+        d->hlen = 0;
+    }
+    switch (f->type) {
+    case SF_H2_HEADERS:
+    case SF_H2_PUSH_PROMISE:
+    case SF_H2_CONTINUATION:
+        if (f->type == SF_H2_CONTINUATION && (!d->hstream || f->stream != d->hstream)) {
+            x->info.bad_frames++;
+            return;
+        }
+        if (f->type != SF_H2_CONTINUATION) {
+            if (f->stream == 0) {
+                x->info.bad_frames++;
+                return;
+            }
+            d->hstream = f->type == SF_H2_PUSH_PROMISE ? promised : f->stream;
+            d->hpush = f->type == SF_H2_PUSH_PROMISE;
+            d->hend_stream = f->type == SF_H2_HEADERS && (f->flags & SF_H2_END_STREAM);
+            d->hlen = 0;
+        }
+        if (d->hlen + cn > H2_HBLOCK_MAX) {
+            x->info.hpack_unknown[dir] = true;   /* a block we cannot hold: the table is lost */
+            d->hstream = 0;
+            return;
+        }
+        if (d->hlen + cn > d->hcap) {
+            size_t nc = (d->hlen + cn) * 2;
+            uint8_t *g = realloc(d->hblock, nc);
+            if (!g) {
+                x->info.hpack_unknown[dir] = true;
+                d->hstream = 0;
+                return;
+            }
+            d->hblock = g;
+            d->hcap = nc;
+        }
+        if (cn)
+            memcpy(d->hblock + d->hlen, c, cn);
+        d->hlen += cn;
+        if (f->flags & SF_H2_END_HEADERS) {
+            /* A PUSH_PROMISE's block is a request on the promised stream
+             * sent by the server: it is decoded with the server's table. */
+            bool push = d->hpush, end = d->hend_stream;
+            uint32_t id = d->hstream;
+            if (push) {
+                /* The promised request: fields go to the request of the promised stream. */
+                struct h2_stream *ps = stream_get(x, id, true);
+                if (ps && !x->info.hpack_unknown[dir]) {
+                    const uint8_t *in = d->hblock;
+                    size_t inlen = d->hlen;
+                    uint16_t st = 0;
+                    msg_touch(&ps->t->req, src);
+                    for (;;) {
+                        nghttp2_nv nv;
+                        int fl = 0;
+                        ssize_t rv = nghttp2_hd_inflate_hd2(d->inf, &nv, &fl, in, inlen, 1);
+                        if (rv < 0) {
+                            x->info.hpack_unknown[dir] = true;
+                            break;
+                        }
+                        in += rv;
+                        inlen -= (size_t)rv;
+                        if (fl & NGHTTP2_HD_INFLATE_EMIT)
+                            on_field(x, ps->t, 0, &nv, &st, false);
+                        if (fl & NGHTTP2_HD_INFLATE_FINAL) {
+                            nghttp2_hd_inflate_end_headers(d->inf);
+                            break;
+                        }
+                        if (inlen == 0 && !(fl & NGHTTP2_HD_INFLATE_EMIT))
+                            break;
+                    }
+                    ps->t->pushed = true;
+                    ps->end[0] = true;   /* a promised request has no body */
+                    ps->t->req.complete = true;
+                    ps->t->req.frame = src->frame;
+                }
+                d->hstream = 0;
+                d->hlen = 0;
+                return;
+            }
+            header_block(x, dir, src);
+            if (end && (s = stream_get(x, id, false)) != NULL)
+                message_end(x, s, dir, src);
+        }
+        return;
+    case SF_H2_DATA:
+        s = stream_get(x, f->stream, f->stream != 0);
+        if (!s)
+            return;
+        {
+            struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+            msg_touch(m, src);
+            m->body_wire_bytes += f->length;
+            m->body_bytes += cn;
+            m->body_decoded_bytes += cn;
+            if (dir == 1 && cn)
+                sf_stack_http_body(x->l.stack, s->t, c, cn);
+        }
+        if (f->flags & SF_H2_END_STREAM)
+            message_end(x, s, dir, src);
+        return;
+    case SF_H2_RST_STREAM:
+        x->info.resets[dir]++;
+        s = stream_get(x, f->stream, false);
+        if (s && cn >= 4) {
+            s->t->rst_code = sf_h2_u32(c);
+            s->t->rst_by = (int8_t)dir;
+            s->t->reset = true;
+        }
+        if (s)
+            stream_release(x, s);
+        return;
+    case SF_H2_SETTINGS:
+        if (!(f->flags & SF_H2_ACK))
+            settings(x, dir, c, cn);
+        return;
+    case SF_H2_GOAWAY:
+        x->info.goaway[dir] = true;
+        return;
+    default:
+        return;   /* PRIORITY, PING, WINDOW_UPDATE: counted */
+    }
+}
+
+/* Reads whole frames from p[0..n); returns the bytes used (the rest is an incomplete frame). */
+static size_t frames(struct h2_layer *x, int dir, const uint8_t *p, size_t n, const struct sf_span *src)
+{
+    struct h2_dir *d = &x->d[dir];
+    size_t off = 0;
+    struct sf_h2_frame f;
+    while (!d->dead && sf_h2_frame_head(p + off, n - off, &f)) {
+        if (f.length > d->max_frame) {
+            x->info.oversize_frames++;   /* RFC 9113 4.2: FRAME_SIZE_ERROR */
+            if (f.length > H2_HOLD_MAX) {
+                d->dead = true;
+                break;
+            }
+        }
+        if (n - off < SF_H2_HEAD + (size_t)f.length)
+            break;
+        frame(x, dir, &f, p + off + SF_H2_HEAD, src);
+        off += SF_H2_HEAD + f.length;
+    }
+    return off;
+}
+
+static void h2l_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, const struct sf_span *src)
+{
+    struct h2_layer *x = (struct h2_layer *)l;
+    struct h2_dir *d = &x->d[dir];
+    size_t used;
+
+    if (d->dead)
+        return;
+    if (d->preface) {
+        /* The client's 24-byte preface, possibly split. */
+        while (n && d->preface_seen < SF_H2_PREFACE_LEN) {
+            if (*p != (uint8_t)SF_H2_PREFACE[d->preface_seen]) {
+                d->dead = true;
+                sf_stack_http_stats(l->stack)->parse_errors++;
+                return;
+            }
+            p++;
+            n--;
+            d->preface_seen++;
+        }
+        if (d->preface_seen < SF_H2_PREFACE_LEN)
+            return;
+        d->preface = false;
+    }
+    if (d->len == 0) {
+        used = frames(x, dir, p, n, src);
+        p += used;
+        n -= used;
+        if (!n || d->dead)
+            return;
+    }
+    if (d->len + n > d->cap) {
+        size_t nc = d->len + n;
+        if (nc < 2 * d->cap)
+            nc = 2 * d->cap;
+        if (nc > H2_HOLD_MAX + SF_H2_HEAD)
+            nc = H2_HOLD_MAX + SF_H2_HEAD;
+        if (d->len + n > nc) {
+            d->dead = true;
+            return;
+        }
+        uint8_t *g = realloc(d->buf, nc);
+        if (!g) {
+            d->dead = true;
+            return;
+        }
+        d->buf = g;
+        d->cap = nc;
+    }
+    if (d->len == 0)
+        d->first = *src;
+    memcpy(d->buf + d->len, p, n);
+    d->len += n;
+    {
+        /* A frame completed by this segment began in an earlier one. */
+        struct sf_span sp = *src;
+        sp.first_frame = d->first.first_frame ? d->first.first_frame : d->first.frame;
+        sp.first_ts = d->first.first_frame ? d->first.first_ts : d->first.ts_ns;
+        used = frames(x, dir, d->buf, d->len, &sp);
+    }
+    if (used) {
+        memmove(d->buf, d->buf + used, d->len - used);
+        d->len -= used;
+        if (d->len)
+            d->first = *src;
+    }
+}
+
+static void h2l_gap(struct sf_layer *l, int dir, uint64_t n)
+{
+    struct h2_layer *x = (struct h2_layer *)l;
+    (void)n;
+    /* Frame boundaries and the HPACK dynamic table of this direction are
+     * both lost: say so, and stop rather than guess. */
+    x->d[dir].dead = true;
+    x->info.hpack_unknown[dir] = true;
+    sf_stack_http_stats(l->stack)->gaps++;
+}
+
+static void h2l_finish(struct sf_layer *l)
+{
+    struct h2_layer *x = (struct h2_layer *)l;
+    while (x->nst)
+        stream_release(x, &x->st[x->nst - 1]);
+}
+
+static bool h2l_idle(const struct sf_layer *l)
+{
+    const struct h2_layer *x = (const struct h2_layer *)l;
+    return x->d[0].dead && x->d[1].dead;
+}
+
+static void h2l_destroy(struct sf_layer *l)
+{
+    struct h2_layer *x = (struct h2_layer *)l;
+    for (size_t i = 0; i < x->nst; i++)
+        sf_h1_txn_free(x->st[i].t);
+    for (int dir = 0; dir < 2; dir++) {
+        free(x->d[dir].buf);
+        free(x->d[dir].hblock);
+        if (x->d[dir].inf)
+            nghttp2_hd_inflate_del(x->d[dir].inf);
+    }
+    if (l->stack && l->stack->info.h2 == &x->info)
+        l->stack->info.h2 = NULL;
+    free(x->st);
+    free(x);
+}
+
+static const struct sf_layer_ops h2l_ops = {
+    .name = "http2",
+    .data = h2l_data,
+    .gap = h2l_gap,
+    .finish = h2l_finish,
+    .idle = h2l_idle,
+    .destroy = h2l_destroy,
+};
+
+static struct sf_layer *h2_new(struct sf_stack *s, bool upgraded)
+{
+    struct h2_layer *x = calloc(1, sizeof(*x));
+    if (!x)
+        return NULL;
+    x->l.ops = &h2l_ops;
+    x->l.stack = s;
+    for (int dir = 0; dir < 2; dir++) {
+        x->d[dir].max_frame = SF_H2_DEFAULT_MAX_FRAME;
+        /* Without the inflater, headers are simply not decoded (said per direction). */
+        if (nghttp2_hd_inflate_new(&x->d[dir].inf) != 0) {
+            x->d[dir].inf = NULL;
+            x->info.hpack_unknown[dir] = true;
+        }
+    }
+    x->d[0].preface = true;   /* after Upgrade too (RFC 9113 3.2) */
+    x->info.upgraded = upgraded;
+    s->info.h2 = &x->info;
+    return &x->l;
+}
+
+struct sf_layer *sf_http2_layer_new(struct sf_stack *s)
+{
+    return h2_new(s, false);
+}
+
+struct sf_layer *sf_http2_upgrade_layer_new(struct sf_stack *s)
+{
+    return h2_new(s, true);
+}
