@@ -169,6 +169,15 @@ else
     else
         bad "http differential" "$out"
     fi
+    # HTTP/2: per connection (stream, :method, :path) and (stream, :status)
+    # vs tshark's http2 (tests/tools/diff_h2.py).
+    if out=$(python3 tests/tools/diff_h2.py "$SYNFIN" captures/h2/*.pcap* "${corpus[@]}" \
+        --known tests/h2-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "http2 differential" "$out"
+    fi
 fi
 
 # ------------------------------- TLS and h2c test captures vs tshark

@@ -38,8 +38,9 @@ static const struct sf_app_proto protos[] = {
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))
 
 /* Bytes held per direction until a decision: enough for the longest
- * signature (the HTTP/2 connection preface is 24 bytes). */
-#define DETECT_MAX 32
+ * signature (the HTTP/2 connection preface is 24 bytes) and for an h2c
+ * server's first SETTINGS + WINDOW_UPDATE sent before the client's preface. */
+#define DETECT_MAX 128
 #define DETECT_PIECES 8
 
 struct piece {

@@ -35,6 +35,7 @@ struct h2_dir {
     bool hend_stream;
     bool hpush;               /* the block is a PUSH_PROMISE's */
     uint32_t max_frame;       /* what the peer's SETTINGS allow this direction to send */
+    uint32_t table_max;       /* HPACK table size the inflater accepts (peer's SETTINGS) */
     struct sf_span first;     /* the frame of the first byte held */
 };
 
@@ -259,6 +260,13 @@ static void settings(struct h2_layer *x, int dir, const uint8_t *p, size_t n)
         /* SETTINGS_MAX_FRAME_SIZE of dir limits what the other side sends. */
         if (id == 0x5 && v >= SF_H2_DEFAULT_MAX_FRAME && v <= 0xffffff)
             x->d[!dir].max_frame = v;
+        /* SETTINGS_HEADER_TABLE_SIZE of dir bounds the other side's encoder:
+         * the inflater of that direction must accept a size update up to it.
+         * Only raised (the old bound holds until the ACK; a larger one is
+         * harmless to a reader), so a smaller value is never enforced early. */
+        if (id == 0x1 && v > x->d[!dir].table_max && x->d[!dir].inf &&
+            nghttp2_hd_inflate_change_table_size(x->d[!dir].inf, v) == 0)
+            x->d[!dir].table_max = v;
     }
 }
 
@@ -394,8 +402,14 @@ static void frame(struct h2_layer *x, int dir, const struct sf_h2_frame *f, cons
             s->t->rst_by = (int8_t)dir;
             s->t->reset = true;
         }
-        if (s)
-            stream_release(x, s);
+        /* The sender's side is over; the peer's frames already in flight
+         * (a response to a request the client just reset) still belong to
+         * the stream, so it waits for the peer's end or its own reset. */
+        if (s) {
+            s->end[dir] = true;
+            if (s->end[!dir] || dir == 1)
+                stream_release(x, s);
+        }
         return;
     case SF_H2_SETTINGS:
         if (!(f->flags & SF_H2_ACK))
@@ -558,6 +572,7 @@ static struct sf_layer *h2_new(struct sf_stack *s, bool upgraded)
     x->l.stack = s;
     for (int dir = 0; dir < 2; dir++) {
         x->d[dir].max_frame = SF_H2_DEFAULT_MAX_FRAME;
+        x->d[dir].table_max = 4096;   /* RFC 7541 default */
         /* Without the inflater, headers are simply not decoded (said per direction). */
         if (nghttp2_hd_inflate_new(&x->d[dir].inf) != 0) {
             x->d[dir].inf = NULL;
