@@ -180,7 +180,10 @@ static void header_block(struct h2_layer *x, int dir, const struct sf_span *src)
     struct h2_stream *s;
     uint16_t status = 0;
     bool trailers;
-    const uint8_t *in = d->hblock;
+    /* An empty block (no CONTINUATION payload yet) has no buffer: the
+     * inflater still needs a valid pointer. */
+    static const uint8_t empty[1];
+    const uint8_t *in = d->hblock ? d->hblock : empty;
     size_t inlen = d->hlen;
 
     d->hstream = 0;
@@ -341,7 +344,8 @@ static void frame(struct h2_layer *x, int dir, const struct sf_h2_frame *f, cons
                 /* The promised request: fields go to the request of the promised stream. */
                 struct h2_stream *ps = stream_get(x, id, true);
                 if (ps && !x->info.hpack_unknown[dir]) {
-                    const uint8_t *in = d->hblock;
+                    static const uint8_t empty[1];
+                    const uint8_t *in = d->hblock ? d->hblock : empty;
                     size_t inlen = d->hlen;
                     uint16_t st = 0;
                     msg_touch(&ps->t->req, src);
