@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "format/json.h"
+#include "synfin/app.h"
+#include "synfin/http2.h"
 #include "format/format.h"
 
 struct jsonl_out {
@@ -301,6 +303,47 @@ static void analysis_counts(struct sf_buf *b, const struct sf_conn *c)
     sf_buf_putc(b, '}');
 }
 
+/* "http2": what the HTTP/2 layer counted on the connection (absent when none ran). */
+static void h2_facts(struct sf_buf *b, const struct sf_conn *c)
+{
+    static const char *const types[10] = {
+        "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS",
+        "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION",
+    };
+    const struct sf_app_info *ai = sf_app_conn_info(c);
+    const struct sf_h2_info *h;
+    if (!ai || !ai->h2)
+        return;
+    h = ai->h2;
+    sf_buf_puts(b, ",\"http2\":{\"frames\":{\"client\":");
+    sf_buf_u64(b, h->frames[0]);
+    kv_u64(b, "server", h->frames[1]);
+    sf_buf_puts(b, "},\"types\":{");
+    for (int i = 0, n = 0; i < 10; i++) {
+        if (!h->by_type[i])
+            continue;
+        if (n++)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, types[i]);
+        sf_buf_puts(b, "\":");
+        sf_buf_u64(b, h->by_type[i]);
+    }
+    sf_buf_putc(b, '}');
+    kv_u64(b, "unknown_frames", h->unknown_frames);
+    kv_u64(b, "oversize_frames", h->oversize_frames);
+    kv_u64(b, "bad_frames", h->bad_frames);
+    kv_u64(b, "streams", h->streams);
+    kv_u64(b, "client_resets", h->resets[0]);
+    kv_u64(b, "server_resets", h->resets[1]);
+    kv_bool(b, "client_goaway", h->goaway[0]);
+    kv_bool(b, "server_goaway", h->goaway[1]);
+    kv_bool(b, "client_hpack_unknown", h->hpack_unknown[0]);
+    kv_bool(b, "server_hpack_unknown", h->hpack_unknown[1]);
+    kv_bool(b, "upgraded", h->upgraded);
+    sf_buf_putc(b, '}');
+}
+
 static void conn_end(void *ctx, const struct sf_conn *c)
 {
     struct jsonl_out *j = ctx;
@@ -396,6 +439,7 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     sf_buf_putc(b, '}');
     analysis_counts(b, c);
     kv_str(b, "end_reason", sf_end_reason_name(c->end_reason));
+    h2_facts(b, c);
     sf_buf_puts(b, "}\n");
 }
 
