@@ -59,6 +59,8 @@ const char *sf_h2_type_name(uint8_t type)
 int sf_h2_preface_probe(const uint8_t *p, size_t n)
 {
     size_t k = n < SF_H2_PREFACE_LEN ? n : SF_H2_PREFACE_LEN;
+    if (n == 0)
+        return -1;   /* p may be NULL (a stream that starts with a gap) */
     if (memcmp(p, SF_H2_PREFACE, k) != 0)
         return 0;
     return n >= SF_H2_PREFACE_LEN ? 1 : -1;
