@@ -161,9 +161,13 @@ static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     unsigned long long v;
+    /* strtoull skips blanks and silently negates "-1" (even " -1") into a huge value:
+     * only plain decimal digits are a number here, and ERANGE is overflow. */
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-')
+    if (errno || end == s || *end)
         return -1;
     *out = v;
     return 0;
@@ -173,9 +177,14 @@ static int parse_secs(const char *s, int64_t *ns)
 {
     char *end;
     double v;
+    /* strtod accepts "nan", "inf" and hex floats; NaN passes every ordered comparison
+     * as false, so the range test is written to fail for it.  Leading blanks and signs
+     * are refused like in parse_u64 ("-0" is not a duration either). */
+    if (((s[0] < '0' || s[0] > '9') && s[0] != '.') || s[strspn(s, "0123456789.eE+-")] != '\0')
+        return -1;   /* decimal only: no hex float, no locale surprises */
     errno = 0;
     v = strtod(s, &end);
-    if (errno || end == s || *end || v < 0 || v > 1e9)
+    if (errno || end == s || *end || !(v >= 0 && v <= 1e9))
         return -1;
     *ns = (int64_t)(v * 1e9);
     return 0;
@@ -184,6 +193,8 @@ static int parse_secs(const char *s, int64_t *ns)
 static int parse_conns(struct cli *cli, const char *s)
 {
     char buf[64];
+    if (!*s)
+        return -1;   /* "--conn ''" selects nothing: a mistake, not "every connection" */
     while (*s) {
         size_t n = strcspn(s, ",");
         uint64_t v;
