@@ -653,6 +653,8 @@ static void dump_open(struct run *r, uint32_t linktype)
 static void dump_frame(struct run *r, const struct sf_frame *f)
 {
     struct pcap_pkthdr h;
+    if (f->linktype == SF_LINKTYPE_NO_IFACE)
+        return;   /* no link type to write it under */
     dump_open(r, f->linktype);
     if (!r->dump)
         return;
@@ -763,11 +765,13 @@ static void read_all(struct sf_source *src, struct sf_analyzer *an, struct bpf_c
         (*frame_no)++;
         sf_progress_frame(progress, &f);
         run->cur = &f;
-        if (!run->have_first_linktype) {
+        if (!run->have_first_linktype && f.linktype != SF_LINKTYPE_NO_IFACE) {
             run->have_first_linktype = true;
             run->first_linktype = f.linktype;
         }
-        if (bc && !bpf_match(bc, cli->filter, &f))
+        /* A frame without an interface has no link layer for BPF: it is neither
+         * matched nor filtered out, but counted as skipped (no-interface). */
+        if (bc && f.linktype != SF_LINKTYPE_NO_IFACE && !bpf_match(bc, cli->filter, &f))
             sf_analyzer_filtered(an, &f, *frame_no);
         else
             sf_analyzer_frame(an, &f, *frame_no);
