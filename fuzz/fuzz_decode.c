@@ -22,7 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     lt = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
-    d = sf_decoder_new(NULL);
+    /* A fuzz-sized fragment table: the default one (4,096 datagrams, 8,192
+     * slots) costs more to set up under ASan than decoding a frame, which held
+     * this harness near 1,100 exec/s.  16 datagrams still reach eviction. */
+    {
+        struct sf_frag_config fc;
+        memset(&fc, 0, sizeof(fc));
+        fc.max_datagrams = 16;
+        d = sf_decoder_new(&fc);
+    }
     if (!d)
         return 0;
     while (at <= size) {

@@ -18,6 +18,9 @@
 /* DLT_RAW is 12 or 14 on some systems; pcapng writers sometimes keep those. */
 #define SF_DLT_RAW_12         12
 #define SF_DLT_RAW_14         14
+/* Not a link type: a pcapng packet block naming an interface that has no
+ * description block.  pcapng link types are 16 bits, so this never collides. */
+#define SF_LINKTYPE_NO_IFACE  0xFFFFFFFFu
 
 /* Why a frame was not analysed as TCP.  Every frame ends as exactly one of:
  * TCP (SF_SKIP_NONE), one of these reasons, or filtered by BPF. */
@@ -38,6 +41,7 @@ enum sf_skip {
     SF_SKIP_IP_PROTO,       /* other transport (SCTP, GRE, ESP, ...) */
     SF_SKIP_TRUNC_TCP,      /* TCP header cut by snaplen */
     SF_SKIP_BAD_TCP,        /* TCP header invalid (data offset) */
+    SF_SKIP_NO_IFACE,       /* pcapng packet block whose interface has no IDB */
     SF_SKIP_COUNT
 };
 

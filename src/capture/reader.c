@@ -1,5 +1,6 @@
 /* reader.c - streaming, zero-copy reader for pcap and pcapng capture files. */
 #include "synfin/capture.h"
+#include "synfin/packet.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -543,6 +544,23 @@ static int sf_ng_idb(struct sf_reader *r, const uint8_t *body, uint32_t blen, ui
     return 0;
 }
 
+/* A packet block whose interface has no IDB: a frame with no link type. */
+static int sf_ng_orphan(struct sf_reader *r, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                        int64_t ts_ns, uint64_t off, struct sf_frame *f)
+{
+    (void)r;
+    if (caplen > SF_MAX_RECORD_CAPLEN)
+        caplen = SF_MAX_RECORD_CAPLEN;
+    f->data = data;
+    f->caplen = caplen;
+    f->wirelen = wirelen;
+    f->ts_ns = ts_ns;
+    f->linktype = SF_LINKTYPE_NO_IFACE;
+    f->iface = UINT32_MAX;
+    f->offset = off;
+    return 1;
+}
+
 /*
  * Returns 1 with *f filled, 0 when the block was consumed without a frame,
  * -1 on error.  body/blen exclude the 8-byte header and 4-byte trailer.
@@ -564,8 +582,11 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
             return -1;
         }
         if (r->n_ifaces == 0) {
-            r->warnings++;           /* no interface 0 to attribute it to */
-            return 0;
+            /* No interface 0 to attribute it to: still a frame of the file, so it is
+             * returned (and counted) with no link type; the decoder skips it. */
+            r->warnings++;
+            orig = sf_rd32(r, body);
+            return sf_ng_orphan(r, body + 4, orig < blen - 4 ? orig : blen - 4, orig, 0, off, f);
         }
         ifc = &r->ifaces[0];
         orig = sf_rd32(r, body);
@@ -611,8 +632,11 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
         sf_ng_options(r, body + 20 + padded, blen - 20 - padded, off, blk, NULL))
         return -1;
     if (id >= r->n_ifaces) {
-        r->warnings++;               /* unknown interface: skip this packet */
-        return 0;
+        /* Unknown interface: a frame all the same (counted, skipped as no-interface).
+         * Without an IDB there is no if_tsresol, so pcapng's default, microseconds. */
+        r->warnings++;
+        ts = (uint64_t)sf_rd32(r, body + 4) << 32 | sf_rd32(r, body + 8);
+        return sf_ng_orphan(r, body + 20, caplen, sf_rd32(r, body + 16), (int64_t)(ts * 1000u), off, f);
     }
     ifc = &r->ifaces[id];
     ts = (uint64_t)sf_rd32(r, body + 4) << 32 | sf_rd32(r, body + 8);

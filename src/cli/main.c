@@ -102,8 +102,8 @@ static const char usage_text[] =
     "  --max-conns N       connections tracked at once (default 1000000)\n"
     "  --reasm-max BYTES   out-of-order bytes held per direction (default 1048576)\n"
     "  --reasm-memcap BYTES\n"
-    "                      out-of-order bytes held for all connections (default\n"
-    "                      268435456)\n"
+    "                      memory for out-of-order pieces of all connections,\n"
+    "                      bookkeeping included (default 268435456)\n"
     "other:\n"
     "  -h, --help          this help\n"
     "  -V, --version       the version (alone on the command line)\n"
@@ -161,9 +161,13 @@ static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     unsigned long long v;
+    /* strtoull skips blanks and silently negates "-1" (even " -1") into a huge value:
+     * only plain decimal digits are a number here, and ERANGE is overflow. */
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-')
+    if (errno || end == s || *end)
         return -1;
     *out = v;
     return 0;
@@ -173,9 +177,14 @@ static int parse_secs(const char *s, int64_t *ns)
 {
     char *end;
     double v;
+    /* strtod accepts "nan", "inf" and hex floats; NaN passes every ordered comparison
+     * as false, so the range test is written to fail for it.  Leading blanks and signs
+     * are refused like in parse_u64 ("-0" is not a duration either). */
+    if (((s[0] < '0' || s[0] > '9') && s[0] != '.') || s[strspn(s, "0123456789.eE+-")] != '\0')
+        return -1;   /* decimal only: no hex float, no locale surprises */
     errno = 0;
     v = strtod(s, &end);
-    if (errno || end == s || *end || v < 0 || v > 1e9)
+    if (errno || end == s || *end || !(v >= 0 && v <= 1e9))
         return -1;
     *ns = (int64_t)(v * 1e9);
     return 0;
@@ -184,6 +193,8 @@ static int parse_secs(const char *s, int64_t *ns)
 static int parse_conns(struct cli *cli, const char *s)
 {
     char buf[64];
+    if (!*s)
+        return -1;   /* "--conn ''" selects nothing: a mistake, not "every connection" */
     while (*s) {
         size_t n = strcspn(s, ",");
         uint64_t v;
@@ -642,6 +653,8 @@ static void dump_open(struct run *r, uint32_t linktype)
 static void dump_frame(struct run *r, const struct sf_frame *f)
 {
     struct pcap_pkthdr h;
+    if (f->linktype == SF_LINKTYPE_NO_IFACE)
+        return;   /* no link type to write it under */
     dump_open(r, f->linktype);
     if (!r->dump)
         return;
@@ -752,11 +765,13 @@ static void read_all(struct sf_source *src, struct sf_analyzer *an, struct bpf_c
         (*frame_no)++;
         sf_progress_frame(progress, &f);
         run->cur = &f;
-        if (!run->have_first_linktype) {
+        if (!run->have_first_linktype && f.linktype != SF_LINKTYPE_NO_IFACE) {
             run->have_first_linktype = true;
             run->first_linktype = f.linktype;
         }
-        if (bc && !bpf_match(bc, cli->filter, &f))
+        /* A frame without an interface has no link layer for BPF: it is neither
+         * matched nor filtered out, but counted as skipped (no-interface). */
+        if (bc && f.linktype != SF_LINKTYPE_NO_IFACE && !bpf_match(bc, cli->filter, &f))
             sf_analyzer_filtered(an, &f, *frame_no);
         else
             sf_analyzer_frame(an, &f, *frame_no);

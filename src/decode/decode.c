@@ -50,6 +50,11 @@ void sf_decode(struct sf_decoder *d, const struct sf_frame *f, uint64_t frame_no
     p->caplen = f->caplen;
     p->wirelen = f->wirelen;
     p->linktype = f->linktype;
+    if (f->linktype == SF_LINKTYPE_NO_IFACE) {
+        /* The reader could not say which link layer this is: count it, never guess. */
+        p->skip = SF_SKIP_NO_IFACE;
+        return;
+    }
     sf_decode_link(d, f->linktype, sf_cur_make(f->data, f->caplen), p);
 }
 
@@ -72,6 +77,7 @@ const char *sf_skip_name(enum sf_skip s)
         [SF_SKIP_IP_PROTO] = "other-ip-protocol",
         [SF_SKIP_TRUNC_TCP] = "truncated-tcp-header",
         [SF_SKIP_BAD_TCP] = "bad-tcp-header",
+        [SF_SKIP_NO_IFACE] = "no-interface",
     };
     if ((unsigned)s >= SF_SKIP_COUNT)
         return "unknown";

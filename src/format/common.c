@@ -408,6 +408,10 @@ void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end)
                       (unsigned long long)end->frag->fragments, (unsigned long long)end->frag->completed,
                       end->frag_pending, (unsigned long long)end->frag->overlaps,
                       (unsigned long long)end->frag->conflicts);
+    if (end->reader_warnings)
+        sf_buf_printf(b, "warnings:    %llu from the capture reader (packet blocks without an interface, "
+                         "frames longer than their snapshot length, unusable timestamp options)\n",
+                      (unsigned long long)end->reader_warnings);
     if (end->read_error)
         sf_buf_printf(b, "read error:  %s (everything before it was analysed)\n", end->read_error);
     if (end->capture_iface && end->capture_stats)

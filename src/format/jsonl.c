@@ -479,6 +479,8 @@ static void finish(void *ctx, const struct sf_run_end *end)
     kv_u64(b, "ip_fragments", end->frag ? end->frag->fragments : 0);
     kv_u64(b, "ip_reassembled", end->frag ? end->frag->completed : 0);
     kv_u64(b, "ip_incomplete", end->frag_pending);
+    if (end->reader_warnings)   /* only when there are some: older records stay byte-identical */
+        kv_u64(b, "reader_warnings", end->reader_warnings);
     if (end->capture_iface) {
         key(b, "capture");
         sf_buf_puts(b, "{\"interface\":");

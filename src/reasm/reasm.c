@@ -16,6 +16,13 @@ struct sf_reasm_seg {
     uint8_t data[];
 };
 
+/* What a held piece costs the global memcap: every byte allocated for it,
+ * its bookkeeping included (a 1-byte piece costs about 60 bytes, not 1). */
+static size_t piece_cost(uint32_t have)
+{
+    return sizeof(struct sf_reasm_seg) + have;
+}
+
 /* Sequence arithmetic modulo 2^32 (RFC 9293 section 3.4). */
 static int32_t sdiff(uint32_t a, uint32_t b)
 {
@@ -57,8 +64,10 @@ static void seg_free(struct sf_reasm *r, struct sf_reasm_half *h, struct sf_reas
 {
     h->held_bytes -= s->have;
     h->held_count--;
+    if (h->last == s)
+        h->last = NULL;
     if (r->mem)
-        r->mem->used -= s->have;
+        r->mem->used -= piece_cost(s->have);
     free(s);
 }
 
@@ -182,7 +191,7 @@ static bool room_for(const struct sf_reasm *r, const struct sf_reasm_half *h, ui
         return false;
     if (h->held_bytes + bytes > r->lim.dir_bytes)
         return false;
-    if (r->mem && r->mem->limit && r->mem->used + bytes > r->mem->limit)
+    if (r->mem && r->mem->limit && r->mem->used + piece_cost(bytes) > r->mem->limit)
         return false;
     return true;
 }
@@ -196,6 +205,9 @@ static bool hold(struct sf_reasm *r, int dir, uint32_t seq, const uint8_t *p, ui
     struct sf_reasm_seg **pp = &h->held;
     uint32_t end = seq + len, cur = seq;
     bool added = false;
+
+    if (h->last && sdiff(h->last->seq + h->last->len, seq) <= 0)
+        pp = &h->last->next;   /* every piece before the hint ends before seq */
 
     while (sdiff(end, cur) > 0) {
         struct sf_reasm_seg *s = *pp;
@@ -214,8 +226,9 @@ static bool hold(struct sf_reasm *r, int dir, uint32_t seq, const uint8_t *p, ui
             *pp = n;
             h->held_bytes += n->have;
             h->held_count++;
+            h->last = n;
             if (r->mem) {
-                r->mem->used += n->have;
+                r->mem->used += piece_cost(n->have);
                 if (r->mem->used > r->mem->peak)
                     r->mem->peak = r->mem->used;
             }

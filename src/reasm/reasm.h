@@ -35,7 +35,7 @@ struct sf_reasm_ops {
 
 /* Memory shared by every connection of a run (the global cap). */
 struct sf_reasm_mem {
-    size_t used;              /* bytes held out of order, all connections */
+    size_t used;              /* bytes allocated for held pieces (payload + bookkeeping), all connections */
     size_t peak;
     size_t limit;             /* 0 = no global cap */
 };
@@ -58,6 +58,10 @@ struct sf_reasm_half {
     uint32_t next;            /* raw seq of the next byte to deliver */
     uint32_t fin_seq;         /* raw seq of the FIN flag */
     struct sf_reasm_seg *held;/* sorted by seq, never overlapping */
+    /* The piece inserted last (NULL once it is released): a new piece that
+     * starts after it is linked from there, so pieces arriving in order behind
+     * a hole cost O(1) each instead of a walk from the head. */
+    struct sf_reasm_seg *last;
     size_t held_bytes;
     uint32_t held_count;
     /* Counters. */

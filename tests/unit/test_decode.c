@@ -200,6 +200,42 @@ static void test_raw_ip_and_unknown_linktype(void **state)
     assert_int_equal(p.skip, SF_SKIP_LINKTYPE);
 }
 
+/* The limits docs/architecture.md states: 16 VLAN tags are walked, a 17th
+ * is skipped as other-ethertype; 15 IPv6 extension headers reach TCP, a
+ * 16th does not. */
+static void test_documented_depth_limits(void **state)
+{
+    struct pg g;
+    struct sf_packet p;
+    (void)state;
+    for (int tags = 16; tags <= 17; tags++) {
+        memset(&g, 0, sizeof(g));
+        pg_eth(&g, 0x8100);
+        for (int i = 0; i < tags; i++) {
+            pg_be16(&g, (uint16_t)(i + 1));
+            pg_be16(&g, i + 1 < tags ? 0x8100 : 0x0800);
+        }
+        pg_ipv4(&g, A_CLIENT, A_SERVER, 6, 20, 1, 0);
+        pg_tcp(&g, 1, 2, 3, 4, 0x10, 5, NULL, 0);
+        decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+        assert_int_equal(p.skip, tags == 16 ? SF_SKIP_NONE : SF_SKIP_ETHERTYPE);
+    }
+    for (int ext = 15; ext <= 16; ext++) {
+        memset(&g, 0, sizeof(g));
+        pg_eth(&g, 0x86dd);
+        pg_ipv6(&g, 1, 2, 60, (uint16_t)(8 * ext + 20));
+        for (int i = 0; i < ext; i++) {
+            pg_u8(&g, i + 1 < ext ? 60 : 6); pg_u8(&g, 0); pg_be16(&g, 0); pg_be32(&g, 0);
+        }
+        pg_tcp(&g, 1, 2, 3, 4, 0x10, 5, NULL, 0);
+        decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+        if (ext == 15)
+            assert_int_equal(p.skip, SF_SKIP_NONE);
+        else
+            assert_int_not_equal(p.skip, SF_SKIP_NONE);
+    }
+}
+
 static void test_ipv6_extension_chain(void **state)
 {
     struct pg g;
@@ -398,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_null_loopback_both_orders),
         cmocka_unit_test(test_raw_ip_and_unknown_linktype),
         cmocka_unit_test(test_ipv6_extension_chain),
+        cmocka_unit_test(test_documented_depth_limits),
         cmocka_unit_test(test_ipv4_fragments_reassembled),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_bad_headers),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "synfin/capture.h"
+#include "synfin/packet.h"
 
 /* ---------------------------------------------------------------- builder */
 
@@ -508,6 +509,8 @@ static void test_ng_unknown_iface_skipped(void **state)
     ng_epb(&b, 7, 1, 1, 1, 0x08);               /* no interface 7 */
     ng_epb(&b, 0, 2, 2, 2, 0x09);
     r = open_tb(&b);
+    /* Still a frame of the file (issue 10): no link type, pcapng's default µs. */
+    expect_frame(r, 1000, 1, 1, SF_LINKTYPE_NO_IFACE, UINT32_MAX, 0x08);
     expect_frame(r, 2000, 2, 2, 1, 0, 0x09);
     expect_end(r);
     assert_int_equal(sf_reader_warnings(r), 1);
@@ -721,8 +724,29 @@ static void test_ng_spb_without_idb(void **state)
     ng_shb(&b);
     ng_raw(&b, 3, 8);
     r = open_tb(&b);
+    /* Original length 0xEEEEEEEE, 4 bytes in the block: a frame with no link type. */
+    expect_frame(r, 0, 4, 0xEEEEEEEEu, SF_LINKTYPE_NO_IFACE, UINT32_MAX, 0xEE);
     expect_end(r);
     assert_int_equal(sf_reader_warnings(r), 1);
+    sf_reader_close(r);
+    tb_free(&b);
+}
+
+/* The documented interface limit (docs/architecture.md): 65,536 per section,
+ * the next IDB is a broken file, after the frames before it. */
+static void test_ng_interface_limit(void **state)
+{
+    struct tb b = { 0 };
+    struct sf_reader *r;
+
+    ng_shb(&b);
+    for (unsigned i = 0; i < 65536u; i++)
+        ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 65535, 1, 1, 1, 0x07);           /* the last one is usable */
+    ng_idb(&b, 1, 0, -1, 0);
+    r = open_tb(&b);
+    expect_frame(r, 1000, 1, 1, 1, 65535, 0x07);
+    expect_error(r, "more than 65536 interfaces");
     sf_reader_close(r);
     tb_free(&b);
 }
@@ -910,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_ng_option_too_long),
         cmocka_unit_test(test_ng_bad_shb),
         cmocka_unit_test(test_ng_spb_without_idb),
+        cmocka_unit_test(test_ng_interface_limit),
         cmocka_unit_test(test_ng_binary_tsresol_fine),
         cmocka_unit_test(test_path_pcap_refills),
         cmocka_unit_test(test_path_pcapng_big_blocks),

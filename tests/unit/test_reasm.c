@@ -396,11 +396,22 @@ static void test_segment_count_cap(void **state)
 
 static void test_global_cap(void **state)
 {
-    struct sf_reasm a, b;
-    struct sf_reasm_mem mem = { 0, 0, 30 };
-    struct sink *sa = setup(&a, &mem, NULL);
-    struct sink *sb = calloc(1, sizeof(*sb));
+    struct sf_reasm a, b, probe;
+    struct sf_reasm_mem mem = { 0, 0, 0 }, pm = { 0, 0, 0 };
+    struct sink *sp = setup(&probe, &pm, NULL);
+    struct sink *sa, *sb = calloc(1, sizeof(*sb));
+    size_t cost;
     (void)state;
+    /* What one held 20-byte piece costs: its payload and its bookkeeping. */
+    syn(&probe, 0, 0);
+    seg(&probe, 0, 0, 10, 20, SF_TH_ACK);
+    cost = pm.used;
+    assert_true(cost > 20);
+    sf_reasm_free(&probe);
+    assert_int_equal(pm.used, 0);
+    free(sp);
+    mem.limit = cost + cost / 2;                   /* room for one piece, not two */
+    sa = setup(&a, &mem, NULL);
     sf_reasm_init(&b, &mem, NULL, &ops, sb);
     syn(&a, 0, 0);
     syn(&b, 0, 0);
@@ -408,13 +419,40 @@ static void test_global_cap(void **state)
     seg(&b, 0, 0, 10, 20, SF_TH_ACK);              /* b cannot: its hole is given up */
     assert_int_equal(sb->gap_bytes[0], 10);
     assert_int_equal(sb->len[0], 30);
-    assert_int_equal(mem.used, 20);
-    assert_int_equal(mem.peak, 20);
+    assert_int_equal(mem.used, cost);
+    assert_int_equal(mem.peak, cost);
     sf_reasm_free(&a);
     sf_reasm_free(&b);
     assert_int_equal(mem.used, 0);
     free(sa);
     free(sb);
+}
+
+/* The last-insert hint: pieces behind a hole arriving in order, one arriving
+ * before the hint, one duplicating the hint's bytes; the stream is still exact. */
+static void test_hint_in_order_behind_hole(void **state)
+{
+    struct sf_reasm r;
+    struct sf_reasm_limits lim = { 0, 10000 };
+    struct sink *s = setup(&r, NULL, &lim);
+    (void)state;
+    syn(&r, 0, 0);
+    for (uint32_t off = 100; off < 3000; off++)
+        seg(&r, 0, 0, off, 1, SF_TH_ACK);          /* one byte each, ascending */
+    seg(&r, 0, 0, 50, 10, SF_TH_ACK);              /* before the hint */
+    seg(&r, 0, 0, 2999, 1, SF_TH_ACK);             /* the hint's own byte again */
+    assert_int_equal(r.half[0].held_count, 2900 + 1);
+    assert_int_equal(s->len[0], 0);
+    seg(&r, 0, 0, 0, 50, SF_TH_ACK);               /* fills up to 60 */
+    assert_int_equal(s->len[0], 60);
+    seg(&r, 0, 0, 60, 40, SF_TH_ACK);              /* the last hole */
+    assert_int_equal(s->len[0], 3000);
+    assert_memory_equal(s->out[0], stream_buf, 3000);
+    assert_int_equal(r.half[0].held_count, 0);
+    assert_null(r.half[0].last);
+    assert_int_equal(s->gaps[0], 0);
+    sf_reasm_free(&r);
+    free(s);
 }
 
 static void test_fin_eof_after_data(void **state)
@@ -464,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_dir_cap),
         cmocka_unit_test(test_segment_count_cap),
         cmocka_unit_test(test_global_cap),
+        cmocka_unit_test(test_hint_in_order_behind_hole),
         cmocka_unit_test(test_fin_eof_after_data),
         cmocka_unit_test(test_ooo_duplicate_is_retrans),
     };
