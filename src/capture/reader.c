@@ -555,6 +555,7 @@ static int sf_ng_orphan(struct sf_reader *r, const uint8_t *data, uint32_t caple
     f->caplen = caplen;
     f->wirelen = wirelen;
     f->ts_ns = ts_ns;
+    f->ts_digits = 6;             /* pcapng default if_tsresol */
     f->linktype = SF_LINKTYPE_NO_IFACE;
     f->iface = UINT32_MAX;
     f->offset = off;
