@@ -21,6 +21,14 @@
 /* Not a link type: a pcapng packet block naming an interface that has no
  * description block.  pcapng link types are 16 bits, so this never collides. */
 #define SF_LINKTYPE_NO_IFACE  0xFFFFFFFFu
+/* Further link types decoded by src/decode/link_*.c. */
+#define SF_LINKTYPE_PPP       9
+#define SF_LINKTYPE_FDDI      10
+#define SF_LINKTYPE_PPP_HDLC  50
+#define SF_LINKTYPE_C_HDLC    104
+#define SF_LINKTYPE_IEEE802_11 105
+#define SF_LINKTYPE_IEEE802_11_RADIOTAP 127
+#define SF_LINKTYPE_NFLOG     239
 
 /* Why a frame was not analysed as TCP.  Every frame ends as exactly one of:
  * TCP (SF_SKIP_NONE), one of these reasons, or filtered by BPF. */
@@ -42,6 +50,10 @@ enum sf_skip {
     SF_SKIP_TRUNC_TCP,      /* TCP header cut by snaplen */
     SF_SKIP_BAD_TCP,        /* TCP header invalid (data offset) */
     SF_SKIP_NO_IFACE,       /* pcapng packet block whose interface has no IDB */
+    SF_SKIP_TUNNEL_DEPTH,   /* more nested tunnels than SF_MAX_TUNNELS */
+    SF_SKIP_BAD_TUNNEL,     /* tunnel header invalid or cut (GRE, VXLAN, GTP-U, ...) */
+    SF_SKIP_WLAN_PROTECTED, /* 802.11 data frame with the Protected bit: encrypted */
+    SF_SKIP_WLAN_NON_DATA,  /* 802.11 management/control frame, or data without payload */
     SF_SKIP_COUNT
 };
 
@@ -62,6 +74,40 @@ const char *sf_skip_name(enum sf_skip s);
 struct sf_addr {
     uint8_t family;   /* 4 or 6 */
     uint8_t a[16];    /* IPv4 in the first 4 bytes, rest zero */
+};
+
+/* Tunnels around the inner flow, outermost first (src/decode/tunnel.c).  At
+ * most SF_MAX_TUNNELS are decoded; a deeper frame is skipped, so a hostile
+ * nest (GRE in GRE in ...) cannot recurse without bound. */
+#define SF_MAX_TUNNELS 4
+
+enum sf_tunnel_type {
+    SF_TUN_NONE = 0,
+    SF_TUN_GRE,        /* RFC 2784/2890 (and RFC 8086 GRE-in-UDP) */
+    SF_TUN_PPTP,       /* RFC 2637 enhanced GRE carrying PPP */
+    SF_TUN_ERSPAN,     /* Cisco ERSPAN I/II/III over GRE */
+    SF_TUN_VXLAN,      /* RFC 7348, UDP 4789 */
+    SF_TUN_GENEVE,     /* RFC 8926, UDP 6081 */
+    SF_TUN_GTPU,       /* 3GPP TS 29.281, UDP 2152 */
+    SF_TUN_IP_IN_IP,   /* 4in4, 6in4, 4in6, 6in6 (RFC 2003, 4213, 2473) */
+    SF_TUN_MPLS,       /* MPLS over IP/GRE/UDP (RFC 4023, 7510) */
+    SF_TUN_TEREDO,     /* RFC 4380, UDP 3544 */
+    SF_TUN_COUNT
+};
+
+/* Stable names ("gre", "vxlan", ...), used in jsonl and text. */
+const char *sf_tunnel_name(enum sf_tunnel_type t);
+/* Name of the identifier a tunnel carries ("key", "vni", "teid", ...), or NULL. */
+const char *sf_tunnel_id_name(enum sf_tunnel_type t);
+
+struct sf_tunnel {
+    uint8_t type;            /* enum sf_tunnel_type */
+    uint8_t ip_version;      /* outer IP version (4/6) */
+    bool has_id;
+    bool udp;                /* carried in UDP: sport/dport valid */
+    uint16_t sport, dport;
+    uint32_t id;             /* GRE key, VNI, TEID, ERSPAN session, MPLS label */
+    struct sf_addr src, dst; /* outer addresses */
 };
 
 struct sf_tcp_opts {
@@ -94,6 +140,9 @@ struct sf_packet {
     bool ip_reassembled;     /* the TCP segment came in several IP fragments */
     uint32_t ip_frag_count;
     uint64_t ip_first_frag_frame;
+
+    uint8_t tunnel_count;    /* tunnels around the inner IP packet */
+    struct sf_tunnel tunnel[SF_MAX_TUNNELS];
 
     /* TCP (valid when skip == SF_SKIP_NONE) */
     uint16_t sport, dport;

@@ -78,6 +78,10 @@ const char *sf_skip_name(enum sf_skip s)
         [SF_SKIP_TRUNC_TCP] = "truncated-tcp-header",
         [SF_SKIP_BAD_TCP] = "bad-tcp-header",
         [SF_SKIP_NO_IFACE] = "no-interface",
+        [SF_SKIP_TUNNEL_DEPTH] = "tunnel-too-deep",
+        [SF_SKIP_BAD_TUNNEL] = "bad-tunnel-header",
+        [SF_SKIP_WLAN_PROTECTED] = "wlan-protected",
+        [SF_SKIP_WLAN_NON_DATA] = "wlan-non-data",
     };
     if ((unsigned)s >= SF_SKIP_COUNT)
         return "unknown";

@@ -34,6 +34,21 @@ void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 void sf_decode_ipv6(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 /* seg_len: the segment length the IP layer declares (header + payload);
  * the cursor may hold fewer bytes (snaplen). */
+/* link.c: an Ethernet frame, a payload named by its ethertype, a payload
+ * named by its PPP protocol number (RFC 1661), for tunnels and link types. */
+void sf_decode_ethernet(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+void sf_decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur c, struct sf_packet *p);
+void sf_decode_llc_snap(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+void sf_decode_ppp_proto(struct sf_decoder *d, uint16_t proto, struct sf_cur c, struct sf_packet *p);
+/* link_*.c: the further link types (PPP, HDLC, FDDI, 802.11, NFLOG). */
+void sf_decode_link_ppp(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, struct sf_packet *p);
+void sf_decode_link_fddi(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+void sf_decode_link_wlan(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, struct sf_packet *p);
+void sf_decode_link_nflog(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+/* tunnel.c: UDP (tunnel ports, else skipped as UDP) and the IP protocols
+ * that carry IP: 4, 41, 47 (GRE), 137 (MPLS). */
+void sf_decode_udp(struct sf_decoder *d, struct sf_cur c, uint32_t seg_len, struct sf_packet *p);
+void sf_decode_ip_tunnel(struct sf_decoder *d, uint8_t proto, struct sf_cur c, struct sf_packet *p);
 void sf_decode_tcp(struct sf_cur c, uint32_t seg_len, struct sf_packet *p);
 void sf_decode_tcp_options(struct sf_cur c, struct sf_tcp_opts *o);
 

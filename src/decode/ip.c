@@ -19,7 +19,8 @@ struct sf_frag_table *sf__decoder_frag_mut(struct sf_decoder *d);
 
 /* Hands the transport bytes to the right decoder.  seg_len is what the IP
  * layer declares; the cursor may hold less (snaplen). */
-static void decode_transport(uint8_t proto, struct sf_cur c, uint32_t seg_len, struct sf_packet *p)
+static void decode_transport(struct sf_decoder *d, uint8_t proto, struct sf_cur c,
+                             uint32_t seg_len, struct sf_packet *p)
 {
     p->ip_proto = proto;
     switch (proto) {
@@ -27,7 +28,13 @@ static void decode_transport(uint8_t proto, struct sf_cur c, uint32_t seg_len, s
         sf_decode_tcp(c, seg_len, p);
         return;
     case IPPROTO_UDP_:
-        p->skip = SF_SKIP_UDP;
+        sf_decode_udp(d, c, seg_len, p);
+        return;
+    case 4:    /* IPv4 in IP (RFC 2003) */
+    case 41:   /* IPv6 in IP (RFC 4213, RFC 2473) */
+    case 47:   /* GRE */
+    case 137:  /* MPLS in IP (RFC 4023) */
+        sf_decode_ip_tunnel(d, proto, c, p);
         return;
     case IPPROTO_ICMP_:
         p->skip = SF_SKIP_ICMP;
@@ -78,7 +85,7 @@ static void decode_fragment(struct sf_decoder *d, const struct sf_frag_key *key,
         ipv6_chain(d, key->proto, sf_cur_make(done.data, done.len), done.len, depth, p);
         return;
     }
-    decode_transport(key->proto, sf_cur_make(done.data, done.len), done.len, p);
+    decode_transport(d, key->proto, sf_cur_make(done.data, done.len), done.len, p);
 }
 
 void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
@@ -145,7 +152,7 @@ void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
                         body, payload_len, 0, p);
         return;
     }
-    decode_transport(proto, body, payload_len, p);
+    decode_transport(d, proto, body, payload_len, p);
 }
 
 /* Walks the IPv6 extension header chain (RFC 8200 section 4) up to the
@@ -210,7 +217,7 @@ static void ipv6_chain(struct sf_decoder *d, uint8_t next, struct sf_cur body, u
             p->skip = SF_SKIP_IP_PROTO;
             return;
         default:
-            decode_transport(next, body, plen, p);
+            decode_transport(d, next, body, plen, p);
             return;
         }
     }

@@ -1,4 +1,5 @@
-/* link.c - link layers: Ethernet (802.1Q, QinQ), Linux SLL/SLL2, NULL/LOOP, raw IP. */
+/* link.c - link layers: Ethernet (802.1Q, QinQ), Linux SLL/SLL2, NULL/LOOP, raw IP;
+ * the dispatch to link_*.c for the others. */
 #include "decode/decode.h"
 
 #define ETHERTYPE_IPV4 0x0800
@@ -13,11 +14,24 @@
 #define ETHERTYPE_MPLS_MC 0x8848
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
+#define PPP_MPLS 0x0281
 
 static void decode_raw_ip(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 
-static void decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur c,
-                             struct sf_packet *p)
+void sf_decode_ppp_proto(struct sf_decoder *d, uint16_t proto, struct sf_cur c, struct sf_packet *p)
+{
+    if (proto == PPP_IPV4)
+        sf_decode_ipv4(d, c, p);
+    else if (proto == PPP_IPV6)
+        sf_decode_ipv6(d, c, p);
+    else if (proto == PPP_MPLS)
+        sf_decode_ethertype(d, ETHERTYPE_MPLS, c, p);
+    else
+        p->skip = SF_SKIP_ETHERTYPE;
+}
+
+void sf_decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur c,
+                         struct sf_packet *p)
 {
     switch (type) {
     case ETHERTYPE_IPV4:
@@ -35,12 +49,7 @@ static void decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur 
             p->skip = SF_SKIP_TRUNC_LINK;
             return;
         }
-        if (proto == PPP_IPV4)
-            sf_decode_ipv4(d, c, p);
-        else if (proto == PPP_IPV6)
-            sf_decode_ipv6(d, c, p);
-        else
-            p->skip = SF_SKIP_ETHERTYPE;
+        sf_decode_ppp_proto(d, proto, c, p);
         return;
     }
     case ETHERTYPE_MPLS:
@@ -71,8 +80,31 @@ static void decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur 
     }
 }
 
+/* IEEE 802.2 LLC with SNAP (AA AA 03, OUI, ethertype; RFC 1042), as FDDI
+ * and 802.11 carry IP.  Other SAPs are not IP. */
+void sf_decode_llc_snap(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+{
+    uint8_t dsap = sf_cur_u8(&c), ssap = sf_cur_u8(&c), ctl = sf_cur_u8(&c);
+    uint16_t type;
+    if (c.err) {
+        p->skip = SF_SKIP_TRUNC_LINK;
+        return;
+    }
+    if (dsap != 0xaa || ssap != 0xaa || ctl != 0x03) {
+        p->skip = SF_SKIP_LLC;
+        return;
+    }
+    sf_cur_skip(&c, 3);
+    type = sf_cur_be16(&c);
+    if (c.err) {
+        p->skip = SF_SKIP_TRUNC_LINK;
+        return;
+    }
+    sf_decode_ethertype(d, type, c, p);
+}
+
 /* IEEE 802.3 + 802.1Q/802.1ad: walk up to SF_MAX_LAYERS tags, keep two. */
-static void decode_ethernet(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+void sf_decode_ethernet(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
 {
     uint16_t type;
     int depth = 0;
@@ -94,7 +126,7 @@ static void decode_ethernet(struct sf_decoder *d, struct sf_cur c, struct sf_pac
         p->skip = SF_SKIP_TRUNC_LINK;
         return;
     }
-    decode_ethertype(d, type, c, p);
+    sf_decode_ethertype(d, type, c, p);
 }
 
 /* The IP version nibble decides, for link types that carry bare IP. */
@@ -142,7 +174,7 @@ void sf_decode_link(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, st
 {
     switch (linktype) {
     case SF_LINKTYPE_ETHERNET:
-        decode_ethernet(d, c, p);
+        sf_decode_ethernet(d, c, p);
         return;
     case SF_LINKTYPE_NULL:
     case SF_LINKTYPE_LOOP:
@@ -168,7 +200,7 @@ void sf_decode_link(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, st
             p->skip = SF_SKIP_TRUNC_LINK;
             return;
         }
-        decode_ethertype(d, proto, c, p);
+        sf_decode_ethertype(d, proto, c, p);
         return;
     }
     case SF_LINKTYPE_LINUX_SLL2: {
@@ -179,9 +211,24 @@ void sf_decode_link(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, st
             p->skip = SF_SKIP_TRUNC_LINK;
             return;
         }
-        decode_ethertype(d, proto, c, p);
+        sf_decode_ethertype(d, proto, c, p);
         return;
     }
+    case SF_LINKTYPE_PPP:
+    case SF_LINKTYPE_PPP_HDLC:
+    case SF_LINKTYPE_C_HDLC:
+        sf_decode_link_ppp(d, linktype, c, p);
+        return;
+    case SF_LINKTYPE_FDDI:
+        sf_decode_link_fddi(d, c, p);
+        return;
+    case SF_LINKTYPE_IEEE802_11:
+    case SF_LINKTYPE_IEEE802_11_RADIOTAP:
+        sf_decode_link_wlan(d, linktype, c, p);
+        return;
+    case SF_LINKTYPE_NFLOG:
+        sf_decode_link_nflog(d, c, p);
+        return;
     default:
         p->skip = SF_SKIP_LINKTYPE;
         return;
