@@ -92,6 +92,8 @@ enum sf_tunnel_type {
     SF_TUN_IP_IN_IP,   /* 4in4, 6in4, 4in6, 6in6 (RFC 2003, 4213, 2473) */
     SF_TUN_MPLS,       /* MPLS over IP/GRE/UDP (RFC 4023, 7510) */
     SF_TUN_TEREDO,     /* RFC 4380, UDP 3544 */
+    SF_TUN_CAPWAP,     /* RFC 5415 data channel, UDP 5247 */
+    SF_TUN_AYIYA,      /* AYIYA, UDP 5072 */
     SF_TUN_COUNT
 };
 
@@ -142,6 +144,7 @@ struct sf_packet {
     uint64_t ip_first_frag_frame;
 
     uint8_t tunnel_count;    /* tunnels around the inner IP packet */
+    uint8_t eth_depth;       /* Ethernet headers entered (decoder's recursion guard) */
     struct sf_tunnel tunnel[SF_MAX_TUNNELS];
 
     /* TCP (valid when skip == SF_SKIP_NONE) */

@@ -44,6 +44,9 @@ void sf_decode_ppp_proto(struct sf_decoder *d, uint16_t proto, struct sf_cur c, 
 void sf_decode_link_ppp(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, struct sf_packet *p);
 void sf_decode_link_fddi(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 void sf_decode_link_wlan(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, struct sf_packet *p);
+/* An 802.11 frame; swap_fc: the two frame control bytes come swapped (as
+ * Cisco's CAPWAP sends them; Wireshark's capwap.swap_frame_control). */
+void sf_decode_wlan_frame(struct sf_decoder *d, struct sf_cur c, bool swap_fc, struct sf_packet *p);
 void sf_decode_link_nflog(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 /* tunnel.c: UDP (tunnel ports, else skipped as UDP) and the IP protocols
  * that carry IP: 4, 41, 47 (GRE), 137 (MPLS). */

@@ -12,6 +12,7 @@
 #define ETHERTYPE_PPPOE_SESSION 0x8864
 #define ETHERTYPE_MPLS 0x8847
 #define ETHERTYPE_MPLS_MC 0x8848
+#define ETHERTYPE_PBB 0x88e7
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 #define PPP_MPLS 0x0281
@@ -44,7 +45,11 @@ void sf_decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur c,
         /* RFC 2516: version/type, code, session id, length, then PPP's protocol. */
         uint16_t proto;
         sf_cur_skip(&c, 6);
-        proto = sf_cur_be16(&c);
+        /* The protocol field may be compressed to one byte (RFC 1661 6.5). */
+        if (sf_cur_left(&c) >= 1 && (c.p[0] & 1))
+            proto = sf_cur_u8(&c);
+        else
+            proto = sf_cur_be16(&c);
         if (c.err) {
             p->skip = SF_SKIP_TRUNC_LINK;
             return;
@@ -69,13 +74,27 @@ void sf_decode_ethertype(struct sf_decoder *d, uint16_t type, struct sf_cur c,
         }
         p->skip = SF_SKIP_ETHERTYPE;
         return;
+    case ETHERTYPE_PBB:
+        /* IEEE 802.1ah backbone: a 4-byte I-TAG, then the customer frame. */
+        sf_cur_skip(&c, 4);
+        if (c.err) {
+            p->skip = SF_SKIP_TRUNC_LINK;
+            return;
+        }
+        sf_decode_ethernet(d, c, p);
+        return;
     case ETHERTYPE_ARP:
     case ETHERTYPE_RARP:
         p->skip = SF_SKIP_ARP;
         return;
     default:
-        /* Values below 1536 are an 802.3 length: LLC/SNAP follows. */
-        p->skip = type < 1536 ? SF_SKIP_LLC : SF_SKIP_ETHERTYPE;
+        /* Values below 1536 are an 802.3 length: LLC follows, and IP in it
+         * only with SNAP (RFC 1042). */
+        if (type < 1536) {
+            sf_decode_llc_snap(d, c, p);
+            return;
+        }
+        p->skip = SF_SKIP_ETHERTYPE;
         return;
     }
 }
@@ -109,6 +128,11 @@ void sf_decode_ethernet(struct sf_decoder *d, struct sf_cur c, struct sf_packet 
     uint16_t type;
     int depth = 0;
 
+    /* Ethernet nests in PBB, VXLAN, GRE...: bound the recursion. */
+    if (++p->eth_depth > SF_MAX_TUNNELS + 2) {
+        p->skip = SF_SKIP_TUNNEL_DEPTH;
+        return;
+    }
     sf_cur_skip(&c, 12);  /* destination, source */
     type = sf_cur_be16(&c);
     while (!c.err && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||

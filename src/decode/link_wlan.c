@@ -9,11 +9,19 @@
 /* IEEE 802.11-2020 section 9.2.4: frame control, duration, three addresses,
  * sequence control; a fourth address when both DS bits are set; QoS
  * control for QoS subtypes; HT control when Order is set on a QoS frame. */
-static void wlan(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+void sf_decode_wlan_frame(struct sf_decoder *d, struct sf_cur c, bool swap_fc, struct sf_packet *p)
 {
     uint8_t fc0 = sf_cur_u8(&c);
     uint8_t fc1 = sf_cur_u8(&c);
-    unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
+    unsigned type, subtype;
+
+    if (swap_fc) {
+        uint8_t t = fc0;
+        fc0 = fc1;
+        fc1 = t;
+    }
+    type = (fc0 >> 2) & 3;
+    subtype = fc0 >> 4;
 
     if (c.err) {
         p->skip = SF_SKIP_TRUNC_LINK;
@@ -73,7 +81,7 @@ static void radiotap(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
     sf_cur_skip(&c, len);
     if ((flags & RADIOTAP_FLAGS_FCS) && sf_cur_left(&c) >= 4)
         c.end -= 4;
-    wlan(d, c, p);
+    sf_decode_wlan_frame(d, c, false, p);
 }
 
 void sf_decode_link_wlan(struct sf_decoder *d, uint32_t linktype, struct sf_cur c,
@@ -82,5 +90,5 @@ void sf_decode_link_wlan(struct sf_decoder *d, uint32_t linktype, struct sf_cur 
     if (linktype == SF_LINKTYPE_IEEE802_11_RADIOTAP)
         radiotap(d, c, p);
     else
-        wlan(d, c, p);
+        sf_decode_wlan_frame(d, c, false, p);
 }

@@ -16,6 +16,8 @@
 #define PORT_GRE_UDP 4754
 #define PORT_MPLS_UDP 6635
 #define PORT_TEREDO 3544
+#define PORT_CAPWAP_DATA 5247
+#define PORT_AYIYA 5072
 
 #define GRE_PROTO_IPV4 0x0800
 #define GRE_PROTO_IPV6 0x86dd
@@ -39,6 +41,8 @@ const char *sf_tunnel_name(enum sf_tunnel_type t)
         [SF_TUN_IP_IN_IP] = "ip_in_ip",
         [SF_TUN_MPLS] = "mpls",
         [SF_TUN_TEREDO] = "teredo",
+        [SF_TUN_CAPWAP] = "capwap",
+        [SF_TUN_AYIYA] = "ayiya",
     };
     if ((unsigned)t >= SF_TUN_COUNT)
         return "unknown";
@@ -378,6 +382,43 @@ static void teredo(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
     sf_decode_ipv6(d, c, p);
 }
 
+/* CAPWAP data channel (RFC 5415 section 4.3): HLEN in 4-byte words; T set
+ * with WBID 1 means a native 802.11 frame, otherwise an 802.3 frame. */
+static void capwap(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+{
+    uint32_t w = sf_cur_be32(&c);
+    size_t hlen = ((w >> 19) & 0x1f) * 4;
+    if (c.err || (w >> 24) != 0 || hlen < 8 || sf_cur_left(&c) < hlen - 4) {
+        p->skip = SF_SKIP_BAD_TUNNEL;
+        return;
+    }
+    sf_cur_skip(&c, hlen - 4);
+    if ((w & 0x100) && ((w >> 9) & 0x1f) == 1)
+        sf_decode_wlan_frame(d, c, true, p);   /* tshark 4.0's default: swapped */
+    else
+        sf_decode_ethernet(d, c, p);
+}
+
+/* AYIYA (draft-massar-v6ops-ayiya): identity length as a power of two,
+ * signature length in words, opcode 1 = forward, next header as in IP. */
+static void ayiya(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
+{
+    uint8_t b0 = sf_cur_u8(&c), b1 = sf_cur_u8(&c), b2 = sf_cur_u8(&c);
+    uint8_t next = sf_cur_u8(&c);
+    sf_cur_skip(&c, 4);                /* epoch time */
+    sf_cur_skip(&c, ((size_t)1 << (b0 >> 4)) + (size_t)(b1 >> 4) * 4);
+    if (c.err || (b2 & 0x0f) != 1) {
+        p->skip = SF_SKIP_UDP;
+        return;
+    }
+    if (next == 41)
+        sf_decode_ipv6(d, c, p);
+    else if (next == 4)
+        sf_decode_ipv4(d, c, p);
+    else
+        p->skip = SF_SKIP_UDP;
+}
+
 void sf_decode_udp(struct sf_decoder *d, struct sf_cur c, uint32_t seg_len, struct sf_packet *p)
 {
     uint16_t sport = sf_cur_be16(&c);
@@ -408,6 +449,8 @@ void sf_decode_udp(struct sf_decoder *d, struct sf_cur c, uint32_t seg_len, stru
         case PORT_GRE_UDP: type = SF_TUN_GRE; break;
         case PORT_MPLS_UDP: type = SF_TUN_MPLS; break;
         case PORT_TEREDO: type = SF_TUN_TEREDO; break;
+        case PORT_CAPWAP_DATA: type = SF_TUN_CAPWAP; break;
+        case PORT_AYIYA: type = SF_TUN_AYIYA; break;
         default: continue;
         }
         t = push(p, type);
@@ -422,6 +465,8 @@ void sf_decode_udp(struct sf_decoder *d, struct sf_cur c, uint32_t seg_len, stru
         case SF_TUN_GTPU: gtpu(d, body, t, p); break;
         case SF_TUN_GRE: gre(d, body, t, p); break;
         case SF_TUN_MPLS: mpls_stack(d, body, t, p); break;
+        case SF_TUN_CAPWAP: capwap(d, body, p); break;
+        case SF_TUN_AYIYA: ayiya(d, body, p); break;
         default: teredo(d, body, p); break;
         }
         /* Not a tunnel after all (signalling, garbage): a plain UDP frame. */
