@@ -25,6 +25,7 @@ KO = {
 'ACKed unseen segment: the %s acknowledges bytes of the %s that the capture missed (the capture dropped packets: an artefact, not network loss)': '캡처되지 않은 세그먼트에 대한 ACK: %1$s가 캡처가 놓친 %2$s의 바이트를 확인합니다 (캡처가 패킷을 놓침: 네트워크 손실이 아니라 캡처의 한계)',
 'ACKed unseen segment: the %s acknowledges bytes the capture never saw; the capture began mid-stream or sees one direction only (artefact)': '캡처되지 않은 세그먼트에 대한 ACK: %s가 캡처에 없는 바이트를 확인합니다. 연결 도중에 캡처가 시작되었거나 한 방향만 캡처되었습니다 (캡처의 한계)',
 'Connection': '연결',
+'tunnel': '터널',
 "Data, %s -> %s: %u bytes of payload, bytes %u to %u of the %s's stream.": '데이터, %1$s -> %2$s: 페이로드 %3$u바이트, %6$s 스트림의 %4$u번부터 %5$u번 바이트.',
 'FIN again: the %s repeats its FIN because no acknowledgement came.': 'FIN 재전송: 확인 응답이 오지 않아 %s가 FIN을 다시 보냅니다.',
 "FIN+ACK, %s -> %s: the %s acknowledges the %s's FIN and closes its own direction in the same segment (passive close).": 'FIN+ACK, %1$s -> %2$s: %3$s가 %4$s의 FIN을 확인하고 같은 세그먼트로 자기 방향도 닫습니다 (수동 종료).',

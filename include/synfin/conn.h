@@ -211,6 +211,10 @@ struct sf_conn {
     bool client_guess;             /* no SYN seen: client chosen by heuristic */
     const char *guess_reason;      /* why, when client_guess */
     bool reused_ports;             /* a new connection on an earlier one's ports */
+    /* Tunnels around the first packet (outermost first): the connection's
+     * tunnel context, as Zeek's tunnel.log; none for a plain connection. */
+    uint8_t tunnel_count;
+    struct sf_tunnel tunnel[SF_MAX_TUNNELS];
 
     struct sf_half half[2];        /* indexed by sender: [SF_C2S] = client's */
 

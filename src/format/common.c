@@ -34,6 +34,29 @@ void sf_out_flags_words(struct sf_buf *b, uint16_t flags)
         sf_buf_puts(b, "<none>");
 }
 
+void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+{
+    if (c->tunnel_count == 0)
+        return;
+    sf_buf_printf(b, "%s%s: ", indent, sf_tr("tunnel"));
+    for (uint8_t i = 0; i < c->tunnel_count && i < SF_MAX_TUNNELS; i++) {
+        const struct sf_tunnel *t = &c->tunnel[i];
+        const char *idn = sf_tunnel_id_name((enum sf_tunnel_type)t->type);
+        if (i)
+            sf_buf_puts(b, " / ");
+        sf_buf_puts(b, sf_tunnel_name((enum sf_tunnel_type)t->type));
+        sf_buf_putc(b, ' ');
+        sf_buf_addr(b, t->src.a, t->src.family);
+        sf_buf_puts(b, " -> ");
+        sf_buf_addr(b, t->dst.a, t->dst.family);
+        if (t->udp)
+            sf_buf_printf(b, " udp %u -> %u", t->sport, t->dport);
+        if (t->has_id && idn)
+            sf_buf_printf(b, " %s %lu", idn, (unsigned long)t->id);
+    }
+    sf_buf_putc(b, '\n');
+}
+
 void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port)
 {
     if (a->family == 6) {

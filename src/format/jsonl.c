@@ -22,6 +22,35 @@ static void kv_addr(struct sf_buf *b, const char *k, const struct sf_addr *a)
     sf_buf_putc(b, '"');
 }
 
+/* "tunnel": the layers around the inner flow, outermost first; the key is
+ * absent for a plain packet or connection (docs/jsonl.md). */
+static void tunnels(struct sf_buf *b, uint8_t n, const struct sf_tunnel *t)
+{
+    if (n == 0)
+        return;
+    key(b, "tunnel");
+    sf_buf_putc(b, '[');
+    for (uint8_t i = 0; i < n && i < SF_MAX_TUNNELS; i++) {
+        const char *idn = sf_tunnel_id_name((enum sf_tunnel_type)t[i].type);
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"type\":");
+        sf_buf_puts(b, "\"");
+        sf_buf_puts(b, sf_tunnel_name((enum sf_tunnel_type)t[i].type));
+        sf_buf_puts(b, "\"");
+        kv_addr(b, "src", &t[i].src);
+        kv_addr(b, "dst", &t[i].dst);
+        if (t[i].udp) {
+            kv_u64(b, "sport", t[i].sport);
+            kv_u64(b, "dport", t[i].dport);
+        }
+        if (t[i].has_id && idn)
+            kv_u64(b, idn, t[i].id);
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+}
+
 static void flags_array(struct sf_buf *b, uint16_t f)
 {
     static const struct { uint16_t bit; const char *name; } order[] = {
@@ -109,6 +138,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     kv_u64(b, "sport", p->sport);
     kv_addr(b, "dst", &p->dst);
     kv_u64(b, "dport", p->dport);
+    tunnels(b, p->tunnel_count, p->tunnel);
     key(b, "flags");
     flags_array(b, p->flags);
     kv_u64(b, "seq", v->rel_seq);
@@ -360,6 +390,7 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     kv_u64(b, "client_port", c->port[SF_C2S]);
     kv_addr(b, "server", &c->addr[SF_S2C]);
     kv_u64(b, "server_port", c->port[SF_S2C]);
+    tunnels(b, c->tunnel_count, c->tunnel);
     kv_bool(b, "client_guess", c->client_guess);
     if (c->client_guess) {
         key(b, "guess_reason");

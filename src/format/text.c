@@ -59,6 +59,7 @@ static void conn_header(struct text_out *t, const struct sf_conn *c, bool contin
     if (t->opts.color)
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
+    sf_out_tunnel_text(b, c, "  ");
 }
 
 static const char *role_color(enum sf_role r)
