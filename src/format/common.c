@@ -34,11 +34,8 @@ void sf_out_flags_words(struct sf_buf *b, uint16_t flags)
         sf_buf_puts(b, "<none>");
 }
 
-void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+void sf_out_tunnel_words(struct sf_buf *b, const struct sf_conn *c)
 {
-    if (c->tunnel_count == 0)
-        return;
-    sf_buf_printf(b, "%s%s: ", indent, sf_tr("tunnel"));
     for (uint8_t i = 0; i < c->tunnel_count && i < SF_MAX_TUNNELS; i++) {
         const struct sf_tunnel *t = &c->tunnel[i];
         const char *idn = sf_tunnel_id_name((enum sf_tunnel_type)t->type);
@@ -54,6 +51,14 @@ void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *i
         if (t->has_id && idn)
             sf_buf_printf(b, " %s %lu", idn, (unsigned long)t->id);
     }
+}
+
+void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *indent)
+{
+    if (c->tunnel_count == 0)
+        return;
+    sf_buf_printf(b, "%s%s: ", indent, sf_tr("tunnel"));
+    sf_out_tunnel_words(b, c);
     sf_buf_putc(b, '\n');
 }
 

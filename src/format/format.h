@@ -115,6 +115,7 @@ void sf_out_flags_words(struct sf_buf *b, uint16_t flags);
 /* Writes "addr:port" ("[v6]:port" for IPv6). */
 /* "tunnel: vxlan 192.0.2.1 -> 192.0.2.2 udp 4789 -> 4789 vni 42" under the
  * connection header; nothing for a plain connection. */
+void sf_out_tunnel_words(struct sf_buf *b, const struct sf_conn *c);  /* the same, words only */
 void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *indent);
 void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port);
 /* One paragraph per fact of a connection, shared by text and summary. */

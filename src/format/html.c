@@ -411,7 +411,17 @@ static void conn_row(struct html_out *h, const struct sf_conn *c, const struct h
                   sf_end_reason_name(c->end_reason), bits,
                   (unsigned long long)c->half[SF_C2S].packets, (unsigned long long)c->half[SF_S2C].packets);
     secs_or_null(b, sf_analysis_rtt_median(c));
-    sf_buf_printf(b, ",%d]", c->hs_ack_frame ? 1 : 0);
+    sf_buf_printf(b, ",%d,", c->hs_ack_frame ? 1 : 0);
+    /* C_TUN: the tunnel context in words (ASCII only: addresses, names,
+     * numbers), null for a plain connection. */
+    if (c->tunnel_count) {
+        sf_buf_putc(b, '"');
+        sf_out_tunnel_words(b, c);
+        sf_buf_putc(b, '"');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    sf_buf_putc(b, ']');
     put_safe(&h->kind[T_CONNS], b);
 }
 

@@ -8,7 +8,7 @@
   var C_ID = 0, C_CLI = 1, C_CPORT = 2, C_SRV = 3, C_SPORT = 4, C_CLOSE = 5, C_BY = 6, C_ZEEK = 7,
     C_HIST = 8, C_BC2S = 9, C_BS2C = 10, C_PKTS = 11, C_START = 12, C_DUR = 13, C_ANOM = 14,
     C_IRTT = 15, C_TXNS = 16, C_FIRST = 17, C_LAST = 18, C_END = 19, C_BITS = 20, C_PC2S = 21,
-    C_PS2C = 22, C_RTT = 23, C_HS = 24;
+    C_PS2C = 22, C_RTT = 23, C_HS = 24, C_TUN = 25;
   var D_SEEN = 1, D_ELIDED = 2, D_AT = 3, D_WHY = 4, D_FACTS = 5, D_PKTS = 6;
   var P_FRAME = 0, P_T = 1, P_DIR = 2, P_FLAGS = 3, P_SEQ = 4, P_ACK = 5, P_LEN = 6, P_WIN = 7,
     P_ROLE = 8, P_PHASE = 9, P_AN = 10, P_LABEL = 11, P_EXPL = 12;
@@ -295,6 +295,7 @@
       ['Zeek', c[C_ZEEK] + ', history ' + (c[C_HIST] || '\u2013')],
       ['ended', c[C_END].replace(/_/g, ' ')]
     ];
+    if (c[C_TUN]) kv.splice(2, 0, ['tunnel', c[C_TUN]]);
     if (flags.length) kv.push(['note', flags.join('; ')]);
     var dl = el('dl');
     kv.forEach(function (p) { dl.appendChild(el('dt', { text: p[0] })); dl.appendChild(el('dd', { text: p[1] })); });
