@@ -105,11 +105,7 @@ void sf_decode_llc_snap(struct sf_decoder *d, struct sf_cur c, struct sf_packet 
 {
     uint8_t dsap = sf_cur_u8(&c), ssap = sf_cur_u8(&c), ctl = sf_cur_u8(&c);
     uint16_t type;
-    if (c.err) {
-        p->skip = SF_SKIP_TRUNC_LINK;
-        return;
-    }
-    if (dsap != 0xaa || ssap != 0xaa || ctl != 0x03) {
+    if (c.err || dsap != 0xaa || ssap != 0xaa || ctl != 0x03) {
         p->skip = SF_SKIP_LLC;
         return;
     }
