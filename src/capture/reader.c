@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 /*
  * How it works.  Every byte the parser looks at lies in the window
  * base[pos, len).  For a caller buffer (sf_reader_open_mem) the window is the
@@ -84,6 +86,9 @@ struct sf_reader {
     uint8_t *buf;
     size_t cap;
     int fd;
+    gzFile gz;             /* reads through zlib: gzip-compressed captures
+                            * (.pcap.gz, as tshark and tcpdump read them);
+                            * zlib passes other input through unchanged */
     bool own_fd;
     bool eof;
 
@@ -209,13 +214,17 @@ static int sf_reader_fill(struct sf_reader *r, size_t need)
 
     /* Fill the whole free space, not just `need`: one syscall per ~1 MiB. */
     while (r->len < need) {
-        ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+        size_t room = r->cap - r->len;
+        int n = gzread(r->gz, r->buf + r->len, (unsigned)(room > (1u << 30) ? (1u << 30) : room));
 
         if (n < 0) {
-            if (errno == EINTR)
+            int zerr = 0;
+            const char *msg = gzerror(r->gz, &zerr);
+            if (zerr == Z_ERRNO && errno == EINTR)
                 continue;
             sf_reader_fail(r, "read error at offset %llu: %s",
-                           (unsigned long long)(r->base_off + r->len), strerror(errno));
+                           (unsigned long long)(r->base_off + r->len),
+                           zerr == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
         if (n == 0) {
@@ -807,7 +816,16 @@ struct sf_reader *sf_reader_open_path(const char *path, char *err, size_t errlen
     }
     r->cap = SF_READER_BUF_INIT;
     r->buf = malloc(r->cap);
-    if (!r->buf) {
+    {
+        /* zlib owns (and closes) a duplicate, so stdin stays open. */
+        int zfd = dup(r->fd);
+        r->gz = zfd >= 0 ? gzdopen(zfd, "rb") : NULL;
+        if (!r->gz && zfd >= 0)
+            close(zfd);
+        if (r->gz)
+            (void)gzbuffer(r->gz, 256u * 1024u);
+    }
+    if (!r->buf || !r->gz) {
         if (err && errlen)
             snprintf(err, errlen, "out of memory");
         sf_reader_close(r);
@@ -863,6 +881,8 @@ void sf_reader_close(struct sf_reader *r)
 {
     if (!r)
         return;
+    if (r->gz)
+        gzclose(r->gz);
     if (r->own_fd)
         close(r->fd);
     free(r->buf);
