@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The new link types (9, 10, 50, 104, 105, 127, 239) reach the tunnel
  * decoders too (GRE, VXLAN, GTP-U... through IP and UDP). */
 static const uint32_t linktypes[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276,
-                                      9, 10, 50, 104, 105, 127, 239 };
+                                      9, 10, 50, 104, 105, 127, 239, 129, 242 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -29,6 +29,8 @@
 #define SF_LINKTYPE_IEEE802_11 105
 #define SF_LINKTYPE_IEEE802_11_RADIOTAP 127
 #define SF_LINKTYPE_NFLOG     239
+#define SF_LINKTYPE_ARCNET_LINUX 129
+#define SF_LINKTYPE_IPOIB     242
 
 /* Why a frame was not analysed as TCP.  Every frame ends as exactly one of:
  * TCP (SF_SKIP_NONE), one of these reasons, or filtered by BPF. */

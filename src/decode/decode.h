@@ -48,6 +48,8 @@ void sf_decode_link_wlan(struct sf_decoder *d, uint32_t linktype, struct sf_cur 
  * Cisco's CAPWAP sends them; Wireshark's capwap.swap_frame_control). */
 void sf_decode_wlan_frame(struct sf_decoder *d, struct sf_cur c, bool swap_fc, struct sf_packet *p);
 void sf_decode_link_nflog(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+void sf_decode_link_arcnet(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
+void sf_decode_link_ipoib(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p);
 /* tunnel.c: UDP (tunnel ports, else skipped as UDP) and the IP protocols
  * that carry IP: 4, 41, 47 (GRE), 137 (MPLS). */
 void sf_decode_udp(struct sf_decoder *d, struct sf_cur c, uint32_t seg_len, struct sf_packet *p);

@@ -249,6 +249,12 @@ void sf_decode_link(struct sf_decoder *d, uint32_t linktype, struct sf_cur c, st
     case SF_LINKTYPE_NFLOG:
         sf_decode_link_nflog(d, c, p);
         return;
+    case SF_LINKTYPE_ARCNET_LINUX:
+        sf_decode_link_arcnet(d, c, p);
+        return;
+    case SF_LINKTYPE_IPOIB:
+        sf_decode_link_ipoib(d, c, p);
+        return;
     default:
         p->skip = SF_SKIP_LINKTYPE;
         return;
