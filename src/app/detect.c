@@ -32,6 +32,7 @@ static int h2_probe(int dir, const uint8_t *p, size_t n)
 /* Tried in this order; the first that says 1 wins.  HTTP/1.x is also the
  * fallback.  A new protocol is one line here and one file of its own. */
 static const struct sf_app_proto protos[] = {
+    { "tls", sf_tls_probe, sf_tls_layer_new },
     { "http2", h2_probe, sf_http2_layer_new },
     { "http1", http1_probe, sf_http1_layer_new },
 };

@@ -94,6 +94,9 @@ struct sf_layer *sf_http1_layer_new(struct sf_stack *s);
  * Upgrade: h2c (stream 1 is the upgraded request). */
 struct sf_layer *sf_http2_layer_new(struct sf_stack *s);
 struct sf_layer *sf_http2_upgrade_layer_new(struct sf_stack *s);
+/* TLS record layer (tls_record.c); sf_tls_probe is its detection. */
+struct sf_layer *sf_tls_layer_new(struct sf_stack *s);
+int sf_tls_probe(int dir, const uint8_t *p, size_t n);
 /* Counts and drops everything (a protocol synfin does not read, or the
  * stack's depth limit). */
 struct sf_layer *sf_opaque_layer_new(struct sf_stack *s);

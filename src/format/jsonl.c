@@ -6,6 +6,7 @@
 #include "synfin/app.h"
 #include "synfin/http2.h"
 #include "format/format.h"
+#include "synfin/tls.h"
 
 struct jsonl_out {
     struct sf_out_opts opts;
@@ -374,6 +375,52 @@ static void h2_facts(struct sf_buf *b, const struct sf_conn *c)
     sf_buf_putc(b, '}');
 }
 
+static void kv_hex16(struct sf_buf *b, const char *k, uint16_t v)
+{
+    key(b, k);
+    sf_buf_printf(b, "\"0x%04x\"", v);
+}
+
+/* The conn record's "tls" object (docs/jsonl.md): what the TLS record
+ * layer read without keys. */
+static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
+{
+    key(b, "tls");
+    sf_buf_puts(b, "{\"client_hello\":");
+    sf_buf_puts(b, t->client_hello ? "true" : "false");
+    kv_bool(b, "sslv2_client_hello", t->sslv2_hello);
+    kv_bool(b, "server_hello", t->server_hello);
+    kv_bool(b, "hello_retry_request", t->hrr);
+    if (t->client_hello)
+        kv_hex16(b, "client_version", t->client_version);
+    if (t->server_hello) {
+        kv_hex16(b, "version", t->version);
+        kv_hex16(b, "cipher_suite", t->cipher_suite);
+    }
+    key(b, "sni");
+    if (t->sni[0])
+        sf_buf_json_str(b, t->sni, strlen(t->sni));
+    else
+        sf_buf_puts(b, "null");
+    key(b, "alpn_offered");
+    sf_buf_json_str(b, t->alpn_offered, strlen(t->alpn_offered));
+    key(b, "alpn");
+    sf_buf_json_str(b, t->alpn, strlen(t->alpn));
+    kv_u64(b, "c2s_records", t->records[0]);
+    kv_u64(b, "s2c_records", t->records[1]);
+    kv_u64(b, "alerts", t->alerts);
+    kv_bool(b, "client_close_notify", t->close_notify[0]);
+    kv_bool(b, "server_close_notify", t->close_notify[1]);
+    key(b, "anomaly");
+    if (t->anomaly) {
+        sf_buf_json_str(b, t->anomaly, strlen(t->anomaly));
+        kv_u64(b, "anomaly_frame", t->anomaly_frame);
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    sf_buf_putc(b, '}');
+}
+
 static void conn_end(void *ctx, const struct sf_conn *c)
 {
     struct jsonl_out *j = ctx;
@@ -469,6 +516,11 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     frame_or_null(b, "server_rst_frame", sv->rst_seen ? sv->rst_frame : 0);
     sf_buf_putc(b, '}');
     analysis_counts(b, c);
+    {
+        const struct sf_app_info *ai = sf_app_conn_info(c);
+        if (ai && ai->tls)
+            tls_object(b, ai->tls);
+    }
     kv_str(b, "end_reason", sf_end_reason_name(c->end_reason));
     h2_facts(b, c);
     sf_buf_puts(b, "}\n");

@@ -1,0 +1,297 @@
+/* tls_record.c - the TLS record layer (RFC 8446 5.1, RFC 5246 6.2): detection by content, records
+ * across segments, handshake messages across records, alerts; hellos go to tls_handshake.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/layer.h"
+#include "app/tls_handshake.h"
+#include "synfin/tls.h"
+
+#define CT_CCS 20
+#define CT_ALERT 21
+#define CT_HANDSHAKE 22
+#define CT_APPDATA 23
+#define CT_HEARTBEAT 24
+
+/* A record's ciphertext is at most 2^14 + 2048 bytes (RFC 5246 6.2.3);
+ * TLS 1.3 allows 2^14 + 256.  Longer is not TLS. */
+#define REC_MAX (16384 + 2048)
+/* Handshake messages are reassembled up to this size (a certificate chain
+ * fits; a larger message is skipped, not an error). */
+#define HS_MAX (64 * 1024)
+
+struct tls_dir {
+    uint8_t hdr[5];
+    uint8_t nhdr;
+    uint32_t left;            /* bytes of the current record's body still to come */
+    uint8_t type;             /* its content type */
+    bool encrypted;           /* after this direction's ChangeCipherSpec: handshake not readable */
+    bool stopped;             /* malformed or a gap: the rest of the direction is not read */
+    uint8_t alert[2];         /* a plaintext alert's bytes, as they arrive */
+    uint8_t nalert;
+    uint8_t *hs;              /* handshake bytes being reassembled */
+    size_t nhs;
+    bool sslv2_check;         /* first bytes of the client: maybe an SSLv2-compatible hello */
+};
+
+struct tls_layer {
+    struct sf_layer l;
+    struct tls_dir d[2];
+    struct sf_tls_info info;
+};
+
+static bool ssl_version_ok(uint8_t major, uint8_t minor)
+{
+    return major == 3 && minor <= 4;
+}
+
+/* 1: p starts a TLS ClientHello record (or an SSLv2-compatible one), 0: not TLS, -1: too short. */
+static int tls_probe(int dir, const uint8_t *p, size_t n)
+{
+    if (dir != 0 || n == 0)
+        return n == 0 ? -1 : 0;
+    if (p[0] == CT_HANDSHAKE) {
+        if (n < 6)
+            return (n < 3 || ssl_version_ok(p[1], p[2])) ? -1 : 0;
+        return ssl_version_ok(p[1], p[2]) && p[5] == 1 ? 1 : 0;
+    }
+    /* SSLv2 record header with a CLIENT-HELLO (msg type 1) and a version
+     * 2.0 or 3.x (draft-hickman-netscape-ssl-00; RFC 5246 E.2). */
+    if (p[0] & 0x80) {
+        if (n < 5)
+            return -1;
+        return p[2] == 1 && ((p[3] == 0 && p[4] == 2) || (p[3] == 3 && p[4] <= 4)) ? 1 : 0;
+    }
+    return 0;
+}
+
+static void anomaly(struct tls_layer *t, int dir, const char *why)
+{
+    if (!t->info.anomaly) {
+        t->info.anomaly = why;
+        t->info.anomaly_frame = t->l.stack->cur_frame;
+    }
+    t->d[dir].stopped = true;
+}
+
+/* One complete handshake message (type, body). */
+static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint8_t *p, size_t n)
+{
+    if (type == 1 && dir == 0) {
+        if (sf_tls_parse_client_hello(&t->info, p, n) < 0)
+            anomaly(t, dir, "malformed ClientHello");
+    } else if (type == 2 && dir == 1) {
+        if (sf_tls_parse_server_hello(&t->info, p, n) < 0)
+            anomaly(t, dir, "malformed ServerHello");
+        else if (t->info.version == 0x0304 && !t->info.hrr)
+            t->d[1].encrypted = true;   /* TLS 1.3: everything after the ServerHello is encrypted */
+    }
+}
+
+/* Handshake bytes of a plaintext record: messages may span records. */
+static void handshake_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &t->d[dir];
+    while (n && !d->stopped) {
+        size_t need, take;
+        if (!d->hs) {
+            d->hs = malloc(HS_MAX);
+            if (!d->hs) {
+                d->stopped = true;
+                return;
+            }
+        }
+        need = 4;
+        if (d->nhs >= 4)
+            need = 4 + ((size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3]);
+        if (need > HS_MAX) {
+            /* Too large to hold: not read, and the boundaries of the
+             * messages after it are unknown. */
+            anomaly(t, dir, "handshake message too large");
+            return;
+        }
+        take = need - d->nhs < n ? need - d->nhs : n;
+        memcpy(d->hs + d->nhs, p, take);
+        d->nhs += take;
+        p += take;
+        n -= take;
+        if (d->nhs >= 4 && d->nhs == 4 + ((size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3])) {
+            handshake_msg(t, dir, d->hs[0], d->hs + 4, d->nhs - 4);
+            d->nhs = 0;
+        }
+    }
+}
+
+static void alert_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &t->d[dir];
+    for (size_t i = 0; i < n; i++) {
+        if (d->nalert < 2)
+            d->alert[d->nalert] = p[i];
+        d->nalert++;
+    }
+    if (d->nalert == 2 && d->left == 0) {
+        t->info.alerts++;
+        if (d->alert[0] == 1 && d->alert[1] == 0)
+            t->info.close_notify[dir] = true;
+    }
+}
+
+/* The body bytes of the current record. */
+static void body_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &t->d[dir];
+    switch (d->type) {
+    case CT_HANDSHAKE:
+        if (!d->encrypted)
+            handshake_bytes(t, dir, p, n);
+        break;
+    case CT_ALERT:
+        if (!d->encrypted)
+            alert_bytes(t, dir, p, n);
+        else if (d->left == 0)
+            t->info.alerts++;   /* an encrypted alert: level and description unknown */
+        break;
+    case CT_CCS:
+        d->encrypted = true;
+        break;
+    default:
+        break;   /* application data and heartbeat: opaque without keys */
+    }
+}
+
+/* The SSLv2-compatible ClientHello (RFC 5246 E.2): a 2-byte header with
+ * the high bit set, then msg type 1 and the client's version. */
+static size_t sslv2_hello(struct tls_layer *t, const uint8_t *p, size_t n)
+{
+    size_t len;
+    if (n < 5)
+        return 0;
+    len = ((size_t)(p[0] & 0x7f) << 8 | p[1]) + 2;
+    t->info.client_hello = true;
+    t->info.sslv2_hello = true;
+    t->info.client_version = (uint16_t)(p[3] << 8 | p[4]);
+    t->info.records[0]++;
+    /* The rest of a hello cut across segments is skipped as one record. */
+    return len;
+}
+
+static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, const struct sf_span *src)
+{
+    struct tls_layer *t = (struct tls_layer *)l;
+    struct tls_dir *d = &t->d[dir];
+    (void)src;
+
+    if (dir == 0 && d->sslv2_check) {
+        d->sslv2_check = false;
+        if (n && (p[0] & 0x80)) {
+            size_t len = sslv2_hello(t, p, n);
+            if (len == 0) {
+                anomaly(t, dir, "truncated SSLv2 ClientHello");
+                return;
+            }
+            if (len > n) {
+                d->type = 0;
+                d->left = (uint32_t)(len - n);
+                return;
+            }
+            p += len;
+            n -= len;
+        }
+    }
+    while (n && !d->stopped) {
+        if (d->left == 0 && d->nhdr < 5) {
+            size_t take = 5u - d->nhdr < n ? 5u - d->nhdr : n;
+            memcpy(d->hdr + d->nhdr, p, take);
+            d->nhdr = (uint8_t)(d->nhdr + take);
+            p += take;
+            n -= take;
+            if (d->nhdr < 5)
+                return;
+            d->type = d->hdr[0];
+            d->left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
+            d->nalert = 0;
+            if (d->type < CT_CCS || d->type > CT_HEARTBEAT) {
+                anomaly(t, dir, "unknown TLS record content type");
+                return;
+            }
+            if (!ssl_version_ok(d->hdr[1], d->hdr[2])) {
+                anomaly(t, dir, "unknown TLS record version");
+                return;
+            }
+            if (d->left > REC_MAX) {
+                anomaly(t, dir, "TLS record longer than 18432 bytes");
+                return;
+            }
+            t->info.records[dir]++;
+            if (d->left == 0) {
+                d->nhdr = 0;
+                if (d->type != CT_APPDATA) {
+                    anomaly(t, dir, "empty TLS record");
+                    return;
+                }
+                continue;
+            }
+        }
+        {
+            size_t take = d->left < n ? d->left : n;
+            d->left -= (uint32_t)take;
+            body_bytes(t, dir, p, take);
+            p += take;
+            n -= take;
+            if (d->left == 0)
+                d->nhdr = 0;
+        }
+    }
+}
+
+static void tls_gap(struct sf_layer *l, int dir, uint64_t n)
+{
+    struct tls_layer *t = (struct tls_layer *)l;
+    (void)n;
+    /* Record boundaries are lost with the bytes; resynchronising by
+     * guessing a header would invent records. */
+    t->d[dir].stopped = true;
+}
+
+static bool tls_idle(const struct sf_layer *l)
+{
+    const struct tls_layer *t = (const struct tls_layer *)l;
+    return t->d[0].stopped && t->d[1].stopped;
+}
+
+static void tls_destroy(struct sf_layer *l)
+{
+    struct tls_layer *t = (struct tls_layer *)l;
+    if (t->l.stack && t->l.stack->info.tls == &t->info)
+        t->l.stack->info.tls = NULL;
+    free(t->d[0].hs);
+    free(t->d[1].hs);
+    free(t);
+}
+
+static const struct sf_layer_ops tls_ops = {
+    .name = "tls",
+    .data = tls_data,
+    .gap = tls_gap,
+    .idle = tls_idle,
+    .destroy = tls_destroy,
+};
+
+struct sf_layer *sf_tls_layer_new(struct sf_stack *s)
+{
+    struct tls_layer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->l.ops = &tls_ops;
+    t->l.stack = s;
+    t->d[0].sslv2_check = true;
+    if (!s->info.tls)
+        s->info.tls = &t->info;
+    return &t->l;
+}
+
+int sf_tls_probe(int dir, const uint8_t *p, size_t n)
+{
+    return tls_probe(dir, p, n);
+}
