@@ -178,6 +178,15 @@ else
     else
         bad "http2 differential" "$out"
     fi
+    # TLS without keys: per connection SNI, offered ALPN, chosen version,
+    # suite and ALPN vs tshark (tests/tools/diff_tls.py).
+    if out=$(python3 tests/tools/diff_tls.py "$SYNFIN" "${bundled[@]}" captures/tls/*.pcap* "${corpus[@]}" \
+        --known tests/tls-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls differential" "$out"
+    fi
 fi
 
 # ------------------------------- TLS and h2c test captures vs tshark

@@ -94,14 +94,19 @@ int sf_tls_parse_client_hello(struct sf_tls_info *info, const uint8_t *p, size_t
 
 int sf_tls_parse_server_hello(struct sf_tls_info *info, const uint8_t *p, size_t n)
 {
+    /* TLS 1.3 drafts before 22 (version 0x7fNN) had neither session id
+     * nor compression method in the ServerHello (draft-ietf-tls-tls13-21 4.1.3). */
     struct sf_cur c = sf_cur_make(p, n);
-    bool hrr;
+    bool hrr, draft;
     info->version = sf_cur_be16(&c);
     hrr = sf_cur_has(&c, 32) && memcmp(c.p, hrr_random, 32) == 0;
     sf_cur_skip(&c, 32);
-    sf_cur_skip(&c, sf_cur_u8(&c));              /* session id */
+    draft = (info->version >> 8) == 0x7f;
+    if (!draft)
+        sf_cur_skip(&c, sf_cur_u8(&c));          /* session id */
     info->cipher_suite = sf_cur_be16(&c);
-    sf_cur_skip(&c, 1);                          /* compression method */
+    if (!draft)
+        sf_cur_skip(&c, 1);                      /* compression method */
     if (c.err)
         return -1;
     if (hrr)

@@ -48,13 +48,17 @@ static bool ssl_version_ok(uint8_t major, uint8_t minor)
 /* 1: p starts a TLS ClientHello record (or an SSLv2-compatible one), 0: not TLS, -1: too short. */
 static int tls_probe(int dir, const uint8_t *p, size_t n)
 {
-    if (dir != 0 || n == 0)
-        return n == 0 ? -1 : 0;
+    if (n == 0)
+        return -1;
     if (p[0] == CT_HANDSHAKE) {
         if (n < 6)
             return (n < 3 || ssl_version_ok(p[1], p[2])) ? -1 : 0;
-        return ssl_version_ok(p[1], p[2]) && p[5] == 1 ? 1 : 0;
+        /* A ServerHello first from the server: the capture saw only that
+         * direction (asymmetric routing) or lost the client's start. */
+        return ssl_version_ok(p[1], p[2]) && p[5] == (dir == 0 ? 1 : 2) ? 1 : 0;
     }
+    if (dir != 0)
+        return 0;
     /* SSLv2 record header with a CLIENT-HELLO (msg type 1) and a version
      * 2.0 or 3.x (draft-hickman-netscape-ssl-00; RFC 5246 E.2). */
     if (p[0] & 0x80) {
@@ -153,7 +157,10 @@ static void body_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
             t->info.alerts++;   /* an encrypted alert: level and description unknown */
         break;
     case CT_CCS:
-        d->encrypted = true;
+        /* After a HelloRetryRequest, TLS 1.3's compatibility CCS (RFC 8446
+         * D.4) comes before the plaintext second ClientHello and ServerHello. */
+        if (!(t->info.hrr && !t->info.server_hello))
+            d->encrypted = true;
         break;
     default:
         break;   /* application data and heartbeat: opaque without keys */
