@@ -9,7 +9,8 @@ SNI (tls.handshake.extensions_server_name of the ClientHello), offered ALPN
 chosen version (the ServerHello's supported_versions, else its
 tls.handshake.version), chosen suite (tls.handshake.ciphersuite) and chosen
 ALPN, of the last ServerHello (after a HelloRetryRequest, the real one).
-A difference listed in --known (capture path relative to --root, conn,
+A difference listed in --known (capture path relative to --root, or to the
+repository for a bundled one, conn,
 field, reason) is accepted.  Exit 1 on any other difference.
 """
 import json
@@ -92,6 +93,8 @@ def main(argv):
     problems = []
     for cap in caps:
         rel = os.path.relpath(cap, root)
+        if rel.startswith(".."):
+            rel = os.path.relpath(cap)   # a bundled capture: named from the repository
         want, got = tshark_facts(cap), synfin_facts(synfin, cap)
         for s in sorted(set(want) | set(got)):
             conns += 1
