@@ -85,6 +85,10 @@ static const char usage_text[] =
     "  --export-objects DIR\n"
     "                      write every HTTP response body (de-chunked, decoded) into\n"
     "                      DIR, with an index.json; never overwrites\n"
+    "  --export-max-bytes N\n"
+    "                      --export-objects: write at most N body bytes in all\n"
+    "                      (default 1 GiB, or half the free space when less); a\n"
+    "                      body cut is named on stderr and in index.json\n"
     "  -o FILE             write the output to FILE instead of standard output\n"
     "  --conn N[,N...]     only these connections (numbers as Wireshark's tcp.stream)\n"
     "  -Y, --display-filter EXPR\n"
@@ -113,7 +117,7 @@ static const char usage_text[] =
 
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
-       OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
+       OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
@@ -138,6 +142,7 @@ struct cli {
     struct sf_out_http_opts hopts;
     bool follow;
     const char *export_dir;
+    uint64_t export_max;      /* --export-max-bytes, 0 = default */
     const char *iface;        /* -i: live capture */
     const char *dump_path;    /* -w */
     const char *user;         /* -Z */
@@ -258,6 +263,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "follow", required_argument, NULL, OPT_FOLLOW },
         { "follow-format", required_argument, NULL, OPT_FOLLOW_FORMAT },
         { "export-objects", required_argument, NULL, OPT_EXPORT },
+        { "export-max-bytes", required_argument, NULL, OPT_EXPORT_MAX },
         { "har-bodies", no_argument, NULL, OPT_HAR_BODIES },
         { "reasm-max", required_argument, NULL, OPT_REASM_MAX },
         { "reasm-memcap", required_argument, NULL, OPT_REASM_MEMCAP },
@@ -382,6 +388,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case OPT_EXPORT:
             cli->export_dir = optarg;
+            break;
+        case OPT_EXPORT_MAX:
+            if (parse_u64(optarg, &cli->export_max) != 0 || cli->export_max == 0 ||
+                cli->export_max > ((uint64_t)1 << 50)) {
+                fprintf(stderr, "synfin: --export-max-bytes wants a positive number of bytes\n");
+                return -1;
+            }
             break;
         case OPT_HAR_BODIES:
             cli->hopts.har_bodies = true;
@@ -1082,7 +1095,7 @@ int main(int argc, char **argv)
     else
         rc = sf_out_text_new(&out, &oo);
     if (rc == 0 && cli.export_dir) {
-        run.objects = sf_objects_new(cli.export_dir, err, sizeof(err));
+        run.objects = sf_objects_new(cli.export_dir, cli.export_max, err, sizeof(err));
         if (!run.objects) {
             fprintf(stderr, "synfin: --export-objects: %s\n", err);
             out.destroy(out.ctx);

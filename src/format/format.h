@@ -90,7 +90,11 @@ int sf_out_follow_new(struct sf_output *o, const struct sf_out_opts *opts, const
 /* --export-objects: every response body, decoded, into a directory. */
 struct sf_objects;
 /* NULL with a message in err when dir cannot be used. */
-struct sf_objects *sf_objects_new(const char *dir, char *err, size_t errlen);
+/* Default --export-max-bytes: 1 GiB, or half the free space of DIR's file system when less. */
+#define SF_OBJECTS_DEFAULT_MAX ((uint64_t)1 << 30)
+uint64_t sf_objects_default_max(int dfd);
+/* max_bytes: body bytes written in all (0 = the default). */
+struct sf_objects *sf_objects_new(const char *dir, uint64_t max_bytes, char *err, size_t errlen);
 void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t *p, size_t n);
 void sf_objects_txn(struct sf_objects *o, const struct sf_http_txn *t);
 /* Writes the index; returns the number of files written, -1 on error. */

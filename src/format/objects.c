@@ -5,17 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "format/format.h"
 #include "util/utf8.h"
 
+/* At most this many body files are open at once: a capture can hold any
+ * number of responses in flight, the process only ulimit -n descriptors.
+ * A body whose file was closed to make room is reopened (O_APPEND) when
+ * its next bytes arrive. */
+#define SF_OBJ_MAX_OPEN 16
+/* Warnings naming each cut object stop after this many; a count follows. */
+#define SF_OBJ_MAX_WARN 10
+
 struct obj {
     struct obj *next;
-    char name[256];
-    int fd;                   /* -1 once closed */
+    struct obj *lru_prev, *lru_next;   /* open files, least recently used first */
+    char name[256];           /* "" until the file exists */
+    int fd;                   /* -1 while closed */
     uint64_t bytes;
     bool write_error;
+    bool created;
+    char error[160];          /* why the object could not be written */
+    const char *cut;          /* why bytes were left out, NULL when none */
     bool have_meta;
     uint64_t conn;
     uint32_t n;
@@ -28,7 +41,13 @@ struct obj {
 struct sf_objects {
     int dfd;
     struct obj *head, *tail;
+    struct obj *lru_head, *lru_tail;
+    int nopen;
     long files;
+    long errors;              /* objects that could not be written */
+    long cuts;                /* objects cut by the total cap */
+    uint64_t max_bytes;       /* total written bytes allowed */
+    uint64_t total;           /* body bytes written so far */
 };
 
 static char *dup0(const char *s)
@@ -44,7 +63,20 @@ static char *dup0(const char *s)
     return d;
 }
 
-struct sf_objects *sf_objects_new(const char *dir, char *err, size_t errlen)
+uint64_t sf_objects_default_max(int dfd)
+{
+    uint64_t cap = SF_OBJECTS_DEFAULT_MAX;
+    struct statvfs sv;
+    /* Never plan to fill the disk: half of what is free when that is less. */
+    if (dfd >= 0 && fstatvfs(dfd, &sv) == 0) {
+        uint64_t half = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize / 2;
+        if (half < cap)
+            cap = half;
+    }
+    return cap;
+}
+
+struct sf_objects *sf_objects_new(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 {
     struct sf_objects *o;
     int dfd;
@@ -64,7 +96,62 @@ struct sf_objects *sf_objects_new(const char *dir, char *err, size_t errlen)
         return NULL;
     }
     o->dfd = dfd;
+    o->max_bytes = max_bytes ? max_bytes : sf_objects_default_max(dfd);
     return o;
+}
+
+static void lru_unlink(struct sf_objects *o, struct obj *x)
+{
+    if (x->lru_prev)
+        x->lru_prev->lru_next = x->lru_next;
+    else
+        o->lru_head = x->lru_next;
+    if (x->lru_next)
+        x->lru_next->lru_prev = x->lru_prev;
+    else
+        o->lru_tail = x->lru_prev;
+    x->lru_prev = x->lru_next = NULL;
+}
+
+static void lru_push(struct sf_objects *o, struct obj *x)
+{
+    x->lru_prev = o->lru_tail;
+    x->lru_next = NULL;
+    if (o->lru_tail)
+        o->lru_tail->lru_next = x;
+    else
+        o->lru_head = x;
+    o->lru_tail = x;
+}
+
+/* Closes x's file (it stays on disk; a later write reopens it). */
+static void obj_close(struct sf_objects *o, struct obj *x)
+{
+    if (x->fd < 0)
+        return;
+    lru_unlink(o, x);
+    o->nopen--;
+    if (close(x->fd) != 0 && !x->write_error) {
+        x->write_error = true;
+        snprintf(x->error, sizeof(x->error), "%s", strerror(errno));
+    }
+    x->fd = -1;
+}
+
+/* Makes room for one more descriptor: false when none of ours is open. */
+static bool evict_one(struct sf_objects *o)
+{
+    if (!o->lru_head)
+        return false;
+    obj_close(o, o->lru_head);
+    return true;
+}
+
+static void obj_opened(struct sf_objects *o, struct obj *x, int fd)
+{
+    x->fd = fd;
+    o->nopen++;
+    lru_push(o, x);
 }
 
 /* A letter of another script is kept in a file name; invisible and
@@ -166,6 +253,74 @@ static int open_unique(int dfd, const char *want, char *got, size_t cap)
     return -1;
 }
 
+static void obj_fail(struct sf_objects *o, struct obj *x, const char *what, int e)
+{
+    if (x->write_error)
+        return;
+    x->write_error = true;
+    o->errors++;
+    snprintf(x->error, sizeof(x->error), "%s: %s", what, strerror(e));
+    fprintf(stderr, "synfin: --export-objects: %s %s\n", x->name[0] ? x->name : "(no file)", x->error);
+}
+
+/* Creates x's file, closing our least recently used ones while the
+ * process is out of descriptors. */
+static void obj_create(struct sf_objects *o, struct obj *x, const char *want)
+{
+    int fd;
+    if (o->nopen >= SF_OBJ_MAX_OPEN)
+        evict_one(o);
+    for (;;) {
+        fd = open_unique(o->dfd, want, x->name, sizeof(x->name));
+        if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || !evict_one(o))
+            break;
+    }
+    if (fd < 0) {
+        int e = errno;
+        snprintf(x->name, sizeof(x->name), "%s", want);
+        obj_fail(o, x, "cannot create", e);
+        x->name[0] = '\0';
+        return;
+    }
+    x->created = true;
+    o->files++;
+    obj_opened(o, x, fd);
+}
+
+static bool obj_reopen(struct sf_objects *o, struct obj *x)
+{
+    int fd;
+    if (x->fd >= 0) {
+        lru_unlink(o, x);
+        lru_push(o, x);
+        return true;
+    }
+    if (o->nopen >= SF_OBJ_MAX_OPEN)
+        evict_one(o);
+    for (;;) {
+        fd = openat(o->dfd, x->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || !evict_one(o))
+            break;
+    }
+    if (fd < 0) {
+        obj_fail(o, x, "cannot reopen", errno);
+        return false;
+    }
+    obj_opened(o, x, fd);
+    return true;
+}
+
+static void obj_cut(struct sf_objects *o, struct obj *x)
+{
+    if (x->cut)
+        return;
+    x->cut = "export-max-bytes";
+    if (++o->cuts <= SF_OBJ_MAX_WARN)
+        fprintf(stderr, "synfin: --export-objects: %s cut at %llu bytes: --export-max-bytes %llu reached\n",
+                x->name[0] ? x->name : "(no file)", (unsigned long long)x->bytes,
+                (unsigned long long)o->max_bytes);
+}
+
 void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t *p, size_t n)
 {
     struct obj *x = t->user;
@@ -178,37 +333,48 @@ void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t 
         x = calloc(1, sizeof(*x));
         if (!x)
             return;
-        safe_base(t->uri, base, sizeof(base));
-        snprintf(want, sizeof(want), "%llu-%u-%s", (unsigned long long)t->conn_id, t->n, base);
-        x->fd = open_unique(o->dfd, want, x->name, sizeof(x->name));
-        if (x->fd < 0)
-            x->write_error = true;
-        else
-            o->files++;
+        x->fd = -1;
         if (o->tail)
             o->tail->next = x;
         else
             o->head = x;
         o->tail = x;
         t->user = x;
+        /* Past the total cap no new file is made: the index still lists the body. */
+        if (o->total >= o->max_bytes) {
+            obj_cut(o, x);
+            return;
+        }
+        safe_base(t->uri, base, sizeof(base));
+        snprintf(want, sizeof(want), "%llu-%u-%s", (unsigned long long)t->conn_id, t->n, base);
+        obj_create(o, x, want);
     }
     if (!p) {
-        if (x->fd >= 0 && close(x->fd) != 0)
-            x->write_error = true;
-        x->fd = -1;
+        obj_close(o, x);
         return;
     }
-    while (n && x->fd >= 0 && !x->write_error) {
+    if (x->write_error || !x->created || !n)
+        return;
+    if (o->total + n > o->max_bytes) {
+        n = (size_t)(o->max_bytes - o->total);
+        obj_cut(o, x);
+        if (!n)
+            return;
+    }
+    if (!obj_reopen(o, x))
+        return;
+    while (n) {
         ssize_t w = write(x->fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            x->write_error = true;
+            obj_fail(o, x, "cannot write", errno);
             break;
         }
         p += w;
         n -= (size_t)w;
         x->bytes += (uint64_t)w;
+        o->total += (uint64_t)w;
     }
 }
 
@@ -217,10 +383,7 @@ void sf_objects_txn(struct sf_objects *o, const struct sf_http_txn *t)
     struct obj *x = t->user;
     if (!o || !x || x->have_meta)
         return;
-    if (x->fd >= 0) {
-        close(x->fd);
-        x->fd = -1;
-    }
+    obj_close(o, x);
     x->have_meta = true;
     x->conn = t->conn_id;
     x->n = t->n;
@@ -256,16 +419,14 @@ long sf_objects_finish(struct sf_objects *o, char *err, size_t errlen)
     sf_buf_init(&b, NULL, 0);
     sf_buf_puts(&b, "{\"objects\":[");
     for (struct obj *x = o->head; x; x = x->next) {
-        if (x->fd >= 0) {
-            close(x->fd);
-            x->fd = -1;
-        }
-        if (!x->name[0] || x->write_error)
-            continue;
+        obj_close(o, x);
         sf_buf_puts(&b, first ? "\n" : ",\n");
         first = false;
         sf_buf_puts(&b, "{\"file\":");
-        sf_buf_json_str(&b, x->name, strlen(x->name));
+        if (x->created)
+            sf_buf_json_str(&b, x->name, strlen(x->name));
+        else
+            sf_buf_puts(&b, "null");
         sf_buf_printf(&b, ",\"conn\":%llu,\"n\":%u,\"status\":%u,\"bytes\":%llu", (unsigned long long)x->conn,
                       x->n, x->status, (unsigned long long)x->bytes);
         jkv(&b, "method", x->method);
@@ -273,8 +434,12 @@ long sf_objects_finish(struct sf_objects *o, char *err, size_t errlen)
         jkv(&b, "host", x->host);
         jkv(&b, "content_type", x->ctype);
         jkv(&b, "content_encoding", x->cenc);
-        sf_buf_printf(&b, ",\"decode\":\"%s\",\"complete\":%s}", sf_http_decode_name(x->decode),
+        sf_buf_printf(&b, ",\"decode\":\"%s\",\"complete\":%s", sf_http_decode_name(x->decode),
                       x->complete ? "true" : "false");
+        /* Why bytes are missing: the total cap first, then the per-body decode cap. */
+        jkv(&b, "cut", x->cut ? x->cut : x->decode == SF_HTTP_DECODE_CAPPED ? "max-decoded" : NULL);
+        jkv(&b, "error", x->write_error ? x->error : NULL);
+        sf_buf_puts(&b, "}");
     }
     sf_buf_puts(&b, "\n]}\n");
     fd = open_unique(o->dfd, "index.json", name, sizeof(name));
@@ -297,6 +462,13 @@ long sf_objects_finish(struct sf_objects *o, char *err, size_t errlen)
     }
     close(fd);
     sf_buf_free(&b);
+    if (o->cuts > SF_OBJ_MAX_WARN)
+        fprintf(stderr, "synfin: --export-objects: %ld objects cut in all (--export-max-bytes %llu), listed in %s\n",
+                o->cuts, (unsigned long long)o->max_bytes, name);
+    if (o->errors) {
+        snprintf(err, errlen, "%ld objects could not be written (listed with their error in %s)", o->errors, name);
+        return -1;
+    }
     return o->files;
 }
 
@@ -307,8 +479,7 @@ void sf_objects_free(struct sf_objects *o)
     while (o->head) {
         struct obj *x = o->head;
         o->head = x->next;
-        if (x->fd >= 0)
-            close(x->fd);
+        obj_close(o, x);
         free(x->method);
         free(x->uri);
         free(x->host);
