@@ -2,6 +2,11 @@
 # Terms follow Korean networking texts: 3-way 핸드셰이크, 4-way 핸드셰이크,
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
+"%s could not be written: %s": '%s 파일을 쓸 수 없습니다: %s',
+'(no file)': '(파일 없음)',
+'%s cut at %llu bytes: --export-max-bytes %llu reached': '%s: %llu바이트에서 잘렸습니다 (--export-max-bytes %llu에 도달)',
+'%ld objects cut in all (--export-max-bytes %llu), listed in %s': '잘린 객체는 모두 %ld개입니다 (--export-max-bytes %llu). 목록: %s',
+'%ld objects could not be written (listed with their error in %s)': '객체 %ld개를 쓸 수 없었습니다 (오류 내용은 %s에 있음)',
 ': segments larger than the MSS: offload at the capture point, segmentation (TSO/GSO) on the sender or receive merging (GRO/LRO) on the receiver; the handshake does not show which side the capture was on': ': MSS보다 큰 세그먼트: 캡처 지점의 오프로드 때문입니다. 송신 측의 세그먼트 분할(TSO/GSO)이거나 수신 측의 병합(GRO/LRO)인데, 핸드셰이크만으로는 캡처가 어느 쪽에서 이루어졌는지 알 수 없습니다',
 ': segments larger than the MSS: the capture point is at the %s (it answered the handshake in %.3f ms, the other side in %.3f ms), which sends them large and lets the NIC cut them after the capture (TSO/GSO)': ': MSS보다 큰 세그먼트: 캡처 지점은 송신 측인 %s 쪽입니다(이쪽은 핸드셰이크에 %.3f ms, 상대는 %.3f ms 만에 응답). 송신 측이 큰 세그먼트를 내보내고 캡처 뒤에서 NIC가 잘라 냅니다(TSO/GSO)',
 ': segments larger than the MSS: the capture point is at the %s, the receiver (it answered the handshake in %.3f ms, the other side in %.3f ms), whose NIC or driver merged arriving segments before the capture saw them (GRO/LRO)': ': MSS보다 큰 세그먼트: 캡처 지점은 수신 측인 %s 쪽입니다(이쪽은 핸드셰이크에 %.3f ms, 상대는 %.3f ms 만에 응답). 도착한 세그먼트를 캡처 전에 NIC나 드라이버가 합쳤습니다(GRO/LRO)',

@@ -260,7 +260,9 @@ static void obj_fail(struct sf_objects *o, struct obj *x, const char *what, int 
     x->write_error = true;
     o->errors++;
     snprintf(x->error, sizeof(x->error), "%s: %s", what, strerror(e));
-    fprintf(stderr, "synfin: --export-objects: %s %s\n", x->name[0] ? x->name : "(no file)", x->error);
+    fputs("synfin: --export-objects: ", stderr);
+    fprintf(stderr, sf_tr("%s could not be written: %s"), x->name[0] ? x->name : sf_tr("(no file)"), x->error);
+    fputc('\n', stderr);
 }
 
 /* Creates x's file, closing our least recently used ones while the
@@ -315,15 +317,19 @@ static void obj_cut(struct sf_objects *o, struct obj *x)
     if (x->cut)
         return;
     x->cut = "export-max-bytes";
-    if (++o->cuts <= SF_OBJ_MAX_WARN)
-        fprintf(stderr, "synfin: --export-objects: %s cut at %llu bytes: --export-max-bytes %llu reached\n",
-                x->name[0] ? x->name : "(no file)", (unsigned long long)x->bytes,
+    if (++o->cuts <= SF_OBJ_MAX_WARN) {
+        fputs("synfin: --export-objects: ", stderr);
+        fprintf(stderr, sf_tr("%s cut at %llu bytes: --export-max-bytes %llu reached"),
+                x->name[0] ? x->name : sf_tr("(no file)"), (unsigned long long)x->bytes,
                 (unsigned long long)o->max_bytes);
+        fputc('\n', stderr);
+    }
 }
 
 void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t *p, size_t n)
 {
     struct obj *x = t->user;
+    bool cut = false;
     if (!o)
         return;
     if (!x) {
@@ -356,12 +362,11 @@ void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t 
     if (x->write_error || !x->created || !n)
         return;
     if (o->total + n > o->max_bytes) {
+        /* The warning names the size the file keeps: written first. */
+        cut = true;
         n = (size_t)(o->max_bytes - o->total);
-        obj_cut(o, x);
-        if (!n)
-            return;
     }
-    if (!obj_reopen(o, x))
+    if (n && !obj_reopen(o, x))
         return;
     while (n) {
         ssize_t w = write(x->fd, p, n);
@@ -376,6 +381,8 @@ void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t 
         x->bytes += (uint64_t)w;
         o->total += (uint64_t)w;
     }
+    if (cut)
+        obj_cut(o, x);
 }
 
 void sf_objects_txn(struct sf_objects *o, const struct sf_http_txn *t)
@@ -462,11 +469,15 @@ long sf_objects_finish(struct sf_objects *o, char *err, size_t errlen)
     }
     close(fd);
     sf_buf_free(&b);
-    if (o->cuts > SF_OBJ_MAX_WARN)
-        fprintf(stderr, "synfin: --export-objects: %ld objects cut in all (--export-max-bytes %llu), listed in %s\n",
-                o->cuts, (unsigned long long)o->max_bytes, name);
+    if (o->cuts > SF_OBJ_MAX_WARN) {
+        fputs("synfin: --export-objects: ", stderr);
+        fprintf(stderr, sf_tr("%ld objects cut in all (--export-max-bytes %llu), listed in %s"), o->cuts,
+                (unsigned long long)o->max_bytes, name);
+        fputc('\n', stderr);
+    }
     if (o->errors) {
-        snprintf(err, errlen, "%ld objects could not be written (listed with their error in %s)", o->errors, name);
+        snprintf(err, errlen, sf_tr("%ld objects could not be written (listed with their error in %s)"), o->errors,
+                 name);
         return -1;
     }
     return o->files;

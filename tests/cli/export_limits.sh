@@ -81,7 +81,7 @@ assert [e["bytes"] for e in idx] == [1000, 1000, 500, 0, 0], [e["bytes"] for e i
 assert [e["cut"] for e in idx] == [None, None] + ["export-max-bytes"] * 3, [e["cut"] for e in idx]
 assert idx[3]["file"] is None and idx[4]["file"] is None, idx[3]
 assert os.path.getsize(os.path.join(d, idx[2]["file"])) == 500
-assert idx[2]["file"] in err and "--export-max-bytes 2500" in err, err
+assert idx[2]["file"] + " cut at 500 bytes" in err and "--export-max-bytes 2500" in err, err
 assert len(err.splitlines()) == 3, err
 PY
 "$SYNFIN" --export-objects "$TMP/x" --export-max-bytes 0 -r "$TMP/cap.pcap" >/dev/null 2>&1 && fail "--export-max-bytes 0 accepted"
