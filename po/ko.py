@@ -3,7 +3,7 @@
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
 "%s could not be written: %s": '%s 파일을 쓸 수 없습니다: %s',
-'(no file)': '(파일 없음)',
+'%s not written: --export-max-bytes %llu reached': '%s 파일은 쓰지 않았습니다 (--export-max-bytes %llu에 도달)',
 '%s cut at %llu bytes: --export-max-bytes %llu reached': '%s: %llu바이트에서 잘렸습니다 (--export-max-bytes %llu에 도달)',
 '%ld objects cut in all (--export-max-bytes %llu), listed in %s': '잘린 객체는 모두 %ld개입니다 (--export-max-bytes %llu). 목록: %s',
 '%ld objects could not be written (listed with their error in %s)': '객체 %ld개를 쓸 수 없었습니다 (오류 내용은 %s에 있음)',

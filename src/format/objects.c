@@ -22,7 +22,7 @@
 struct obj {
     struct obj *next;
     struct obj *lru_prev, *lru_next;   /* open files, least recently used first */
-    char name[256];           /* "" until the file exists */
+    char name[256];           /* the file's name (the one it would have had when !created) */
     int fd;                   /* -1 while closed */
     uint64_t bytes;
     bool write_error;
@@ -261,7 +261,7 @@ static void obj_fail(struct sf_objects *o, struct obj *x, const char *what, int 
     o->errors++;
     snprintf(x->error, sizeof(x->error), "%s: %s", what, strerror(e));
     fputs("synfin: --export-objects: ", stderr);
-    fprintf(stderr, sf_tr("%s could not be written: %s"), x->name[0] ? x->name : sf_tr("(no file)"), x->error);
+    fprintf(stderr, sf_tr("%s could not be written: %s"), x->name, x->error);
     fputc('\n', stderr);
 }
 
@@ -281,7 +281,6 @@ static void obj_create(struct sf_objects *o, struct obj *x, const char *want)
         int e = errno;
         snprintf(x->name, sizeof(x->name), "%s", want);
         obj_fail(o, x, "cannot create", e);
-        x->name[0] = '\0';
         return;
     }
     x->created = true;
@@ -319,9 +318,12 @@ static void obj_cut(struct sf_objects *o, struct obj *x)
     x->cut = "export-max-bytes";
     if (++o->cuts <= SF_OBJ_MAX_WARN) {
         fputs("synfin: --export-objects: ", stderr);
-        fprintf(stderr, sf_tr("%s cut at %llu bytes: --export-max-bytes %llu reached"),
-                x->name[0] ? x->name : sf_tr("(no file)"), (unsigned long long)x->bytes,
-                (unsigned long long)o->max_bytes);
+        if (x->created)
+            fprintf(stderr, sf_tr("%s cut at %llu bytes: --export-max-bytes %llu reached"), x->name,
+                    (unsigned long long)x->bytes, (unsigned long long)o->max_bytes);
+        else
+            fprintf(stderr, sf_tr("%s not written: --export-max-bytes %llu reached"), x->name,
+                    (unsigned long long)o->max_bytes);
         fputc('\n', stderr);
     }
 }
@@ -346,13 +348,15 @@ void sf_objects_body(struct sf_objects *o, struct sf_http_txn *t, const uint8_t 
             o->head = x;
         o->tail = x;
         t->user = x;
-        /* Past the total cap no new file is made: the index still lists the body. */
+        safe_base(t->uri, base, sizeof(base));
+        snprintf(want, sizeof(want), "%llu-%u-%s", (unsigned long long)t->conn_id, t->n, base);
+        /* Past the total cap no new file is made: the index still lists the
+         * body, the warning names it by the file it would have had. */
+        snprintf(x->name, sizeof(x->name), "%s", want);
         if (o->total >= o->max_bytes) {
             obj_cut(o, x);
             return;
         }
-        safe_base(t->uri, base, sizeof(base));
-        snprintf(want, sizeof(want), "%llu-%u-%s", (unsigned long long)t->conn_id, t->n, base);
         obj_create(o, x, want);
     }
     if (!p) {

@@ -83,6 +83,7 @@ assert idx[3]["file"] is None and idx[4]["file"] is None, idx[3]
 assert os.path.getsize(os.path.join(d, idx[2]["file"])) == 500
 assert idx[2]["file"] + " cut at 500 bytes" in err and "--export-max-bytes 2500" in err, err
 assert len(err.splitlines()) == 3, err
+assert "0-4-part3.bin not written" in err and "0-5-part4.bin not written" in err, err
 PY
 "$SYNFIN" --export-objects "$TMP/x" --export-max-bytes 0 -r "$TMP/cap.pcap" >/dev/null 2>&1 && fail "--export-max-bytes 0 accepted"
 [ $? -eq 2 ] || fail "--export-max-bytes 0: exit $? (want 2)"
