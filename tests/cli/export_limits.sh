@@ -5,12 +5,14 @@
 #  2. --export-max-bytes: written bytes never exceed the cap; the cut body is named on
 #     stderr and its index entry says "cut": "export-max-bytes"; bodies past the cap are
 #     listed with "file": null; exit status 0 (the cap is a limit the user set, not a fault).
+#  2b. A decompression bomb (gzip, 65 MiB of zeros in 65 KB) twice: the first body stops at
+#     the 64 MiB per-body decode cap ("cut": "max-decoded"), the second at the total cap.
 #  3. An object that cannot be written (file size limit, EFBIG): one line on stderr, its
 #     index entry carries "error", and the exit status is 1.
 . "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d "$TMP/export_limits.XXXXXX")
-python3 - "$TMP/many.pcap" "$TMP/cap.pcap" "$TMP/big.pcap" <<'PY'
-import sys
+python3 - "$TMP/many.pcap" "$TMP/cap.pcap" "$TMP/big.pcap" "$TMP/bomb.pcap" <<'PY'
+import sys, zlib
 sys.path.insert(0, "tests/tools")
 from pcapgen import Pcap, Conversation
 N = 300
@@ -44,6 +46,15 @@ with Pcap(sys.argv[3]) as pc:
     for i in range(2):
         c.send(0, b"GET /big%d.bin HTTP/1.1\r\nHost: example.org\r\n\r\n" % i)
         c.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000)
+    c.close()
+z = zlib.compressobj(9, zlib.DEFLATED, 31)
+bomb = z.compress(b"\0" * (65 << 20)) + z.flush()
+with Pcap(sys.argv[4]) as pc:
+    c = Conversation(pc, "192.0.2.1", 40002, "198.51.100.7", 80)
+    c.handshake()
+    for i in range(2):
+        c.send(0, b"GET /bomb%d HTTP/1.1\r\nHost: example.org\r\n\r\n" % i)
+        c.send(1, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)
     c.close()
 PY
 
@@ -88,6 +99,20 @@ PY
 "$SYNFIN" --export-objects "$TMP/x" --export-max-bytes 0 -r "$TMP/cap.pcap" >/dev/null 2>&1 && fail "--export-max-bytes 0 accepted"
 [ $? -eq 2 ] || fail "--export-max-bytes 0: exit $? (want 2)"
 "$SYNFIN" --export-objects "$TMP/x" --export-max-bytes -5 -r "$TMP/cap.pcap" >/dev/null 2>&1 && fail "--export-max-bytes -5 accepted"
+
+# 2b. Per-body decode cap, then the total cap.
+"$SYNFIN" -F summary --export-objects "$TMP/bomb" --export-max-bytes 70000000 -r "$TMP/bomb.pcap" >/dev/null 2>"$TMP/err2b" \
+    || fail "bomb export: exit $?"
+python3 - "$TMP/bomb" "$TMP/err2b" <<'PY' || fail "decode caps not kept"
+import json, os, sys
+d, err = sys.argv[1], open(sys.argv[2]).read()
+idx = json.load(open(os.path.join(d, "index.json")))["objects"]
+got = [(e["bytes"], os.path.getsize(os.path.join(d, e["file"])), e["cut"], e["decode"]) for e in idx]
+assert got == [(64 << 20, 64 << 20, "max-decoded", "capped"),
+               (70000000 - (64 << 20), 70000000 - (64 << 20), "export-max-bytes", "capped")], got
+assert idx[1]["file"] + " cut at %d bytes" % (70000000 - (64 << 20)) in err, err
+PY
+rm -rf "$TMP/bomb"
 
 # 3. A body the file system refuses (ulimit -f 1: 1024 bytes a file; SIGXFSZ ignored so
 #    write() reports EFBIG).
