@@ -124,6 +124,18 @@ static void lru_push(struct sf_objects *o, struct obj *x)
     o->lru_tail = x;
 }
 
+static void obj_fail(struct sf_objects *o, struct obj *x, const char *what, int e)
+{
+    if (x->write_error)
+        return;
+    x->write_error = true;
+    o->errors++;
+    snprintf(x->error, sizeof(x->error), "%s: %s", what, strerror(e));
+    fputs("synfin: --export-objects: ", stderr);
+    fprintf(stderr, sf_tr("%s could not be written: %s"), x->name, x->error);
+    fputc('\n', stderr);
+}
+
 /* Closes x's file (it stays on disk; a later write reopens it). */
 static void obj_close(struct sf_objects *o, struct obj *x)
 {
@@ -131,10 +143,9 @@ static void obj_close(struct sf_objects *o, struct obj *x)
         return;
     lru_unlink(o, x);
     o->nopen--;
-    if (close(x->fd) != 0 && !x->write_error) {
-        x->write_error = true;
-        snprintf(x->error, sizeof(x->error), "%s", strerror(errno));
-    }
+    /* close() is where NFS and quotas report a failed write. */
+    if (close(x->fd) != 0)
+        obj_fail(o, x, "cannot write", errno);
     x->fd = -1;
 }
 
@@ -251,18 +262,6 @@ static int open_unique(int dfd, const char *want, char *got, size_t cap)
             return fd;
     }
     return -1;
-}
-
-static void obj_fail(struct sf_objects *o, struct obj *x, const char *what, int e)
-{
-    if (x->write_error)
-        return;
-    x->write_error = true;
-    o->errors++;
-    snprintf(x->error, sizeof(x->error), "%s: %s", what, strerror(e));
-    fputs("synfin: --export-objects: ", stderr);
-    fprintf(stderr, sf_tr("%s could not be written: %s"), x->name, x->error);
-    fputc('\n', stderr);
 }
 
 /* Creates x's file, closing our least recently used ones while the
