@@ -17,7 +17,10 @@ def keys(kind, line):
     """The (capture, id, field) keys a report line stands for."""
     if kind == "frames":
         m = re.match(r"^(\S+) frame (\d+) (\w+): ", line)
-        return [(m.group(1), m.group(2), m.group(3))] if m else []
+        if m:
+            return [(m.group(1), m.group(2), m.group(3))]
+        m = re.match(r"^(\S+) frame (\d+): synfin saw TCP where tshark did not", line)
+        return [(m.group(1), m.group(2), "extra")] if m else []
     if kind == "analysis":
         m = re.match(r"^(\S+) frame (\d+): (.*)$", line)
         if not m:
