@@ -103,7 +103,8 @@ struct sf_seq_state {
     uint32_t maxseqtobeacked; /* highest contiguous seq */
     uint32_t lastack;
     int64_t lastack_ts;       /* time of the last segment this side sent */
-    uint32_t window;          /* last raw window */
+    uint32_t window;          /* last raw window; UINT32_MAX until seen, so
+                               * an unseen window never reads as closed */
     uint32_t dupacknum;
     uint64_t lastnondupack;   /* frame of the last ACK that changed */
     uint32_t lastflags;       /* SF_AN_* of this side's last segment */
