@@ -127,6 +127,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     kv_u64(b, "wirelen", p->wirelen);
     if (p->truncated)
         kv_bool(b, "truncated", true);
+    if (p->ip_len_bad)
+        kv_bool(b, "ip_len_bad", true);
     if (!v) {
         kv_str(b, "skip", sf_skip_name(p->skip));
         sf_buf_puts(b, "}\n");
