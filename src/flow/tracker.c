@@ -488,7 +488,10 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     v.conn = c;
     v.dir = dir;
     v.rel_seq = p->seq - fwd->base_seq;
-    v.rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : 0;
+    /* Without the ACK flag the field means nothing: tshark 4.0 shows it
+     * raw (with the expert "acknowledgment number field is nonzero while
+     * the ACK flag is not set"), so do we. */
+    v.rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : p->ack;
     span = p->payload_len + ((p->flags & SF_TH_SYN) ? 1 : 0) + ((p->flags & SF_TH_FIN) ? 1 : 0);
     v.rel_nxtseq = v.rel_seq + span;
 

@@ -317,6 +317,27 @@ static void test_idle_expiry_and_table_cap(void **state)
     assert_int_equal(r.seen.why[3], SF_END_INPUT);
 }
 
+/* Without the ACK flag tshark 4.0 shows tcp.ack raw, base or not (checked
+ * with tshark 4.0.17 on the same sequence written to a pcap). */
+static void test_ack_field_without_ack_flag_is_raw(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    seg(&r, 1, 40010, 1000, 777777, F_SYN, 0);        /* junk in a SYN's ack */
+    seg(&r, 0, 40010, 5000, 1001, F_SYN | F_ACK, 0);
+    seg(&r, 1, 40010, 1001, 5001, F_ACK, 0);
+    seg(&r, 1, 40010, 1001, 9999, F_PSH, 3);          /* ACK clear: raw although a base is known */
+    seg(&r, 1, 40010, 1004, 123456, F_RST, 0);
+    finish(&r);
+    assert_int_equal(r.seen.ack[0], 777777);
+    assert_int_equal(r.seen.ack[1], 1);
+    assert_int_equal(r.seen.ack[2], 1);
+    assert_int_equal(r.seen.ack[3], 9999);
+    assert_int_equal(r.seen.seq[3], 1);
+    assert_int_equal(r.seen.ack[4], 123456);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_totals_account_every_frame),
         cmocka_unit_test(test_idle_expiry_and_table_cap),
+        cmocka_unit_test(test_ack_field_without_ack_flag_is_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
