@@ -144,6 +144,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     tunnels(b, p->tunnel_count, p->tunnel);
     key(b, "flags");
     flags_array(b, p->flags);
+    if (v->ace >= 0)
+        kv_u64(b, "ace", (uint64_t)v->ace);
     kv_u64(b, "seq", v->rel_seq);
     kv_u64(b, "ack", v->rel_ack);
     kv_u64(b, "len", p->payload_len);
