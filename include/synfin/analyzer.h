@@ -41,7 +41,9 @@ struct sf_pkt_view {
     const struct sf_conn *conn;
     enum sf_dir dir;
     uint32_t rel_seq;         /* = tcp.seq (relative) */
-    uint32_t rel_ack;         /* = tcp.ack when the ACK flag is set, else 0 */
+    uint32_t rel_ack;         /* = tcp.ack: relative with the ACK flag, else the raw field */
+    int8_t ace;               /* tcp.flags.ace after an AccECN handshake (AE,CWR,ECE as
+                               * a 3-bit counter), -1 otherwise */
     uint32_t rel_nxtseq;      /* = tcp.nxtseq */
     enum sf_phase phase;
     enum sf_role role;

@@ -103,7 +103,8 @@ struct sf_seq_state {
     uint32_t maxseqtobeacked; /* highest contiguous seq */
     uint32_t lastack;
     int64_t lastack_ts;       /* time of the last segment this side sent */
-    uint32_t window;          /* last raw window */
+    uint32_t window;          /* last raw window; UINT32_MAX until seen, so
+                               * an unseen window never reads as closed */
     uint32_t dupacknum;
     uint64_t lastnondupack;   /* frame of the last ACK that changed */
     uint32_t lastflags;       /* SF_AN_* of this side's last segment */
@@ -211,6 +212,8 @@ struct sf_conn {
     bool client_guess;             /* no SYN seen: client chosen by heuristic */
     const char *guess_reason;      /* why, when client_guess */
     bool reused_ports;             /* a new connection on an earlier one's ports */
+    uint8_t accecn;                /* 1: AccECN SYN seen, 2: the SYN+ACK agreed (AccECN):
+                                    * AE, CWR, ECE carry the ACE counter from then on */
     /* Tunnels around the first packet (outermost first): the connection's
      * tunnel context, as Zeek's tunnel.log; none for a plain connection. */
     uint8_t tunnel_count;

@@ -132,6 +132,7 @@ struct sf_packet {
     uint32_t linktype;
     enum sf_skip skip;
     bool truncated;          /* captured bytes end before the declared packet end */
+    bool ip_len_bad;         /* IP length runs past the frame: the frame's bytes were used */
 
     uint8_t vlan_count;
     uint16_t vlan[2];

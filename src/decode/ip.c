@@ -88,12 +88,23 @@ static void decode_fragment(struct sf_decoder *d, const struct sf_frag_key *key,
     decode_transport(d, key->proto, sf_cur_make(done.data, done.len), done.len, p);
 }
 
+/* Bytes from the cursor to the end of the frame as it was on the wire:
+ * what is left in the capture plus what the snaplen cut off the end (the
+ * length tshark's tvb "reports"). */
+static uint32_t frame_left(const struct sf_cur *c, const struct sf_packet *p)
+{
+    uint64_t n = sf_cur_left(c);
+    if (p->wirelen > p->caplen)
+        n += p->wirelen - p->caplen;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
 {
     size_t captured = sf_cur_left(&c);
     uint8_t vihl, proto;
     uint16_t total, frag;
-    uint32_t hlen, payload_len;
+    uint32_t hlen, payload_len, total32, reported = frame_left(&c, p);
     struct sf_cur body;
     bool cut;
 
@@ -122,11 +133,22 @@ void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
         p->skip = SF_SKIP_BAD_IP;
         return;
     }
-    /* Total length 0 is what TSO leaves in captures taken on the sender:
-     * take the captured length then (Zeek does the same). */
-    if (total == 0)
-        total = (uint16_t)(captured > 65535 ? 65535 : captured);
-    if (total < hlen) {
+    /* Total length 0 is what TSO (and BIG TCP beyond 64 KiB) leaves in
+     * captures taken on the sender: the datagram is the rest of the frame.
+     * A total length past the frame is bogus (tshark's "IPv4 total length
+     * exceeds packet length"): the segment is what the frame holds, as
+     * tshark reports it.  Both use the frame's length on the wire, so a
+     * snaplen cut still reads as truncation. */
+    if (total == 0) {
+        total32 = reported;
+    } else {
+        total32 = total;
+        if (total32 > reported) {
+            total32 = reported;
+            p->ip_len_bad = true;
+        }
+    }
+    if (total32 < hlen) {
         p->skip = SF_SKIP_BAD_IP;
         return;
     }
@@ -135,8 +157,8 @@ void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
         return;
     }
     sf_cur_skip(&c, hlen - 20);    /* options (RFC 791 3.1) */
-    payload_len = total - hlen;
-    if (captured < total)
+    payload_len = total32 - hlen;
+    if (captured < total32)
         p->truncated = true;
     body = sf_cur_take(&c, payload_len, &cut);
     if ((frag & 0x2000) || (frag & 0x1fff)) {
@@ -227,7 +249,7 @@ static void ipv6_chain(struct sf_decoder *d, uint8_t next, struct sf_cur body, u
 void sf_decode_ipv6(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
 {
     size_t captured = sf_cur_left(&c);
-    uint32_t plen;
+    uint32_t plen, reported;
     uint8_t next;
     struct sf_cur body;
     bool cut;
@@ -248,9 +270,16 @@ void sf_decode_ipv6(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
     p->src.family = p->dst.family = 6;
     sf_cur_copy(&c, p->src.a, 16);
     sf_cur_copy(&c, p->dst.a, 16);
-    /* Payload length 0 means a jumbogram or TSO: use what was captured. */
-    if (plen == 0)
-        plen = (uint32_t)(captured - 40);
+    /* Payload length 0 means a jumbogram or TSO: the rest of the frame.
+     * One past the frame is bogus (tshark's "IPv6 payload length exceeds
+     * framing length"): the frame's bytes are the payload then. */
+    reported = frame_left(&c, p);
+    if (plen == 0) {
+        plen = reported;
+    } else if (plen > reported) {
+        plen = reported;
+        p->ip_len_bad = true;
+    }
     if (captured - 40 < plen)
         p->truncated = true;
     body = sf_cur_take(&c, plen, &cut);

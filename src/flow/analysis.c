@@ -79,6 +79,10 @@ void sf_analysis_init(struct sf_conn *c)
          * lost segment suspends them (Wireshark's valid_bif). */
         c->half[d].an.valid_bif = true;
         c->half[d].an.is_first_ack = true;
+        /* Wireshark starts each window at G_MAXUINT32: a capture that
+         * begins mid-stream has not seen the peer's window, and 0 would
+         * make its first one-byte segment a zero-window probe. */
+        c->half[d].an.window = UINT32_MAX;
         c->half[d].cnt.zero_window_since = -1;
     }
     c->rtt_min_ns = -1;

@@ -488,10 +488,28 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     v.conn = c;
     v.dir = dir;
     v.rel_seq = p->seq - fwd->base_seq;
-    v.rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : 0;
+    /* Without the ACK flag the field means nothing: tshark 4.0 shows it
+     * raw (with the expert "acknowledgment number field is nonzero while
+     * the ACK flag is not set"), so do we. */
+    v.rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : p->ack;
     span = p->payload_len + ((p->flags & SF_TH_SYN) ? 1 : 0) + ((p->flags & SF_TH_FIN) ? 1 : 0);
     v.rel_nxtseq = v.rel_seq + span;
 
+    /* AccECN (IETF tcpm accurate-ecn), as tshark 4.0 reads it: a SYN with AE, CWR and
+     * ECE all set, answered by a SYN+ACK whose three bits are 010, 011, 100
+     * or 110 (000 and x01 are no ECN or classic ECN, 111 is reserved); from
+     * then on every segment without SYN carries the ACE counter there. */
+    v.ace = -1;
+    {
+        unsigned e = ((p->flags & SF_TH_AE) ? 4u : 0u) | ((p->flags & SF_TH_CWR) ? 2u : 0u) |
+                     ((p->flags & SF_TH_ECE) ? 1u : 0u);
+        if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN)
+            c->accecn = e == 7 ? 1 : 0;
+        else if ((p->flags & SF_TH_SYN) && c->accecn == 1 && (e == 2 || e == 3 || e == 4 || e == 6))
+            c->accecn = 2;
+        else if (!(p->flags & SF_TH_SYN) && c->accecn == 2)
+            v.ace = (int8_t)e;
+    }
     sf_analysis_packet(c, dir, p, &v);
     sf_zeek_packet(c, dir, p);
     if (c->reused_ports && c->packets == 0)

@@ -14,6 +14,22 @@ bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn)
     return false;
 }
 
+void sf_out_flags_words_ace(struct sf_buf *b, uint16_t flags, int ace)
+{
+    /* After an AccECN handshake the three ECN bits are one counter: shown
+     * as tshark's Info column does, "ACE=n" after the other flags. */
+    if (ace < 0) {
+        sf_out_flags_words(b, flags);
+        return;
+    }
+    flags &= (uint16_t)~(SF_TH_AE | SF_TH_CWR | SF_TH_ECE);
+    if (flags) {
+        sf_out_flags_words(b, flags);
+        sf_buf_puts(b, ", ");
+    }
+    sf_buf_printf(b, "ACE=%d", ace);
+}
+
 void sf_out_flags_words(struct sf_buf *b, uint16_t flags)
 {
     static const struct { uint16_t bit; const char *name; } order[] = {

@@ -116,6 +116,8 @@ int sf_out_jsonl_new(struct sf_output *o, const struct sf_out_opts *opts);
 bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn);
 /* Wireshark's Info order: "SYN, ACK" */
 void sf_out_flags_words(struct sf_buf *b, uint16_t flags);
+/* The same, with ACE=n in place of AE/CWR/ECE when ace >= 0 (AccECN). */
+void sf_out_flags_words_ace(struct sf_buf *b, uint16_t flags, int ace);
 /* Writes "addr:port" ("[v6]:port" for IPv6). */
 /* "tunnel: vxlan 192.0.2.1 -> 192.0.2.2 udp 4789 -> 4789 vni 42" under the
  * connection header; nothing for a plain connection. */

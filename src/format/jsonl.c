@@ -127,6 +127,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     kv_u64(b, "wirelen", p->wirelen);
     if (p->truncated)
         kv_bool(b, "truncated", true);
+    if (p->ip_len_bad)
+        kv_bool(b, "ip_len_bad", true);
     if (!v) {
         kv_str(b, "skip", sf_skip_name(p->skip));
         sf_buf_puts(b, "}\n");
@@ -142,6 +144,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     tunnels(b, p->tunnel_count, p->tunnel);
     key(b, "flags");
     flags_array(b, p->flags);
+    if (v->ace >= 0)
+        kv_u64(b, "ace", (uint64_t)v->ace);
     kv_u64(b, "seq", v->rel_seq);
     kv_u64(b, "ack", v->rel_ack);
     kv_u64(b, "len", p->payload_len);

@@ -219,7 +219,7 @@ static void make_label(struct ladder_out *l, const struct sf_packet *p, const st
         }
         sf_buf_puts(&lb, " | ");
     }
-    sf_out_flags_words(&lb, p->flags);
+    sf_out_flags_words_ace(&lb, p->flags, v->ace);
     if (p->flags & SF_TH_SYN)
         sf_buf_printf(&lb, " seq=%u", v->rel_seq);
     else

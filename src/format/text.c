@@ -193,7 +193,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     sf_buf_printf(b, "  %7llu  ", (unsigned long long)p->frame);
     sf_time_put(b, t->opts.time_fmt, p->ts_ns, t->first_ts, prev, t->digits);
     sf_buf_puts(b, v->dir == SF_C2S ? "  C->S  [" : "  C<-S  [");
-    sf_out_flags_words(b, p->flags);
+    sf_out_flags_words_ace(b, p->flags, v->ace);
     /* The window as Wireshark's Info column shows it: scaled once the
      * handshake gave the factor, raw before that or when it is unknown
      * (jsonl keeps both, "win" raw and "win_scaled"). */

@@ -176,6 +176,25 @@ static void test_ack_unseen_once_and_bytes_in_flight(void **state)
     assert_true(r.seen.an[3] & SF_AN_DUPLICATE_ACK);
 }
 
+/* A capture that starts mid-stream, one direction only: the receiver's
+ * window was never seen, so one-byte segments are not zero-window probes
+ * (Wireshark starts the window at G_MAXUINT32), and a gap after them is a
+ * lost segment. */
+static void test_unseen_window_is_not_closed(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    seg(&r, 1, 1000, 7001, F_ACK | F_PSH, 1, 1000, 0);    /* 1 */
+    seg(&r, 1, 1001, 7001, F_ACK | F_PSH, 1, 1000, 1000); /* 2 */
+    seg(&r, 1, 1002, 7001, F_ACK | F_PSH, 1, 1000, 1000); /* 3 */
+    seg(&r, 1, 1010, 7001, F_ACK | F_PSH, 1, 1000, 1000); /* 4: 1003..1009 not captured */
+    finish(&r);
+    assert_int_equal(r.seen.an[1], 0);
+    assert_int_equal(r.seen.an[2], 0);
+    assert_int_equal(r.seen.an[3], SF_AN_LOST_SEGMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_retransmission_spurious_and_out_of_order),
         cmocka_unit_test(test_zero_window_probe_and_updates),
         cmocka_unit_test(test_ack_unseen_once_and_bytes_in_flight),
+        cmocka_unit_test(test_unseen_window_is_not_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,9 @@
 #define A_CLIENT 0xc0000201u  /* 192.0.2.1 */
 #define A_SERVER 0xc0000202u  /* 192.0.2.2 */
 
-static void decode_frame(const struct pg *g, uint32_t linktype, struct sf_packet *p)
+/* wirelen > g->n models a snaplen cut: the frame was longer on the wire. */
+static void decode_frame_wire(const struct pg *g, uint32_t linktype, uint32_t wirelen,
+                              struct sf_packet *p)
 {
     struct sf_decoder *d = sf_decoder_new(NULL);
     struct sf_frame f;
@@ -21,13 +23,19 @@ static void decode_frame(const struct pg *g, uint32_t linktype, struct sf_packet
     memcpy(copy, g->b, g->n);
     memset(&f, 0, sizeof(f));
     f.data = copy;
-    f.caplen = f.wirelen = (uint32_t)g->n;
+    f.caplen = (uint32_t)g->n;
+    f.wirelen = wirelen;
     f.linktype = linktype;
     sf_decode(d, &f, 1, p);
     /* Views must not outlive the frame: drop them before freeing. */
     p->payload = NULL;
     free(copy);
     sf_decoder_free(d);
+}
+
+static void decode_frame(const struct pg *g, uint32_t linktype, struct sf_packet *p)
+{
+    decode_frame_wire(g, linktype, (uint32_t)g->n, p);
 }
 
 static void build_eth_tcp(struct pg *g, uint8_t flags, const uint8_t *opts, size_t optlen,
@@ -92,11 +100,76 @@ static void test_snaplen_cut_payload(void **state)
     (void)state;
     build_eth_tcp(&g, 0x18, NULL, 0, "GET / HTTP/1.1\r\n");
     g.n -= 6;   /* the capture kept fewer bytes than the IP header declares */
-    decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+    decode_frame_wire(&g, SF_LINKTYPE_ETHERNET, (uint32_t)g.n + 6, &p);
     assert_int_equal(p.skip, SF_SKIP_NONE);
     assert_int_equal(p.payload_len, 16);
     assert_int_equal(p.payload_caplen, 10);
     assert_true(p.truncated);
+    assert_false(p.ip_len_bad);
+}
+
+/* An IP length past the end of a frame that was captured whole is bogus
+ * (tshark: "IPv4 total length exceeds packet length"): tcp.len is what the
+ * frame holds, and the frame is not truncated. */
+static void test_ip_length_past_frame(void **state)
+{
+    struct pg g;
+    struct sf_packet p;
+    (void)state;
+    build_eth_tcp(&g, 0x18, NULL, 0, "GET / HTTP/1.1\r\n");
+    g.b[16] = 0x05;   /* total length 1500 (0x05dc), the frame holds 56 */
+    g.b[17] = 0xdc;
+    decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+    assert_int_equal(p.skip, SF_SKIP_NONE);
+    assert_int_equal(p.payload_len, 16);
+    assert_int_equal(p.payload_caplen, 16);
+    assert_false(p.truncated);
+    assert_true(p.ip_len_bad);
+
+    /* Cut by a snaplen too: the frame's length on the wire bounds it. */
+    g.n -= 6;
+    decode_frame_wire(&g, SF_LINKTYPE_ETHERNET, (uint32_t)g.n + 6, &p);
+    assert_int_equal(p.payload_len, 16);
+    assert_int_equal(p.payload_caplen, 10);
+    assert_true(p.truncated);
+    assert_true(p.ip_len_bad);
+}
+
+/* Total length 0 (TSO, BIG TCP): the datagram is the rest of the frame, on
+ * the wire; no anomaly. */
+static void test_ip_length_zero_tso(void **state)
+{
+    struct pg g;
+    struct sf_packet p;
+    (void)state;
+    build_eth_tcp(&g, 0x18, NULL, 0, "GET / HTTP/1.1\r\n");
+    g.b[16] = g.b[17] = 0;
+    decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+    assert_int_equal(p.skip, SF_SKIP_NONE);
+    assert_int_equal(p.payload_len, 16);
+    assert_false(p.truncated);
+    assert_false(p.ip_len_bad);
+    g.n -= 6;
+    decode_frame_wire(&g, SF_LINKTYPE_ETHERNET, (uint32_t)g.n + 70000, &p);
+    assert_int_equal(p.payload_len, 70010);   /* past 64 KiB: BIG TCP */
+    assert_true(p.truncated);
+}
+
+static void test_ipv6_payload_length_past_frame(void **state)
+{
+    struct pg g;
+    struct sf_packet p;
+    (void)state;
+    memset(&g, 0, sizeof(g));
+    pg_eth(&g, 0x86dd);
+    pg_ipv6(&g, 1, 2, 6, 1400);
+    pg_tcp(&g, 40000, 80, 1000, 2000, 0x18, 502, NULL, 0);
+    pg_bytes(&g, "hello", 5);
+    decode_frame(&g, SF_LINKTYPE_ETHERNET, &p);
+    assert_int_equal(p.skip, SF_SKIP_NONE);
+    assert_int_equal(p.payload_len, 5);
+    assert_false(p.truncated);
+    assert_true(p.ip_len_bad);
 }
 
 static void test_vlan_and_qinq(void **state)
@@ -311,7 +384,7 @@ static void test_every_truncation(void **state)
     for (size_t n = 0; n < g.n; n++) {
         cut = g;
         cut.n = n;
-        decode_frame(&cut, SF_LINKTYPE_ETHERNET, &p);
+        decode_frame_wire(&cut, SF_LINKTYPE_ETHERNET, (uint32_t)g.n, &p);
         if (n < 14)
             assert_int_equal(p.skip, SF_SKIP_TRUNC_LINK);
         else if (n < 34)
@@ -438,6 +511,9 @@ int main(void)
         cmocka_unit_test(test_ipv4_fragments_reassembled),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_bad_headers),
+        cmocka_unit_test(test_ip_length_past_frame),
+        cmocka_unit_test(test_ip_length_zero_tso),
+        cmocka_unit_test(test_ipv6_payload_length_past_frame),
         cmocka_unit_test(test_other_protocols_skipped),
         cmocka_unit_test(test_tcp_option_walk),
     };

@@ -21,6 +21,7 @@ struct seen {
     enum sf_phase phase[64];
     enum sf_dir dir[64];
     uint32_t seq[64], ack[64];
+    int ace[64];
     int nconn;
     enum sf_close_kind kind[8];
     int closer[8];
@@ -42,6 +43,7 @@ static void on_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_
     s->dir[s->n] = v->dir;
     s->seq[s->n] = v->rel_seq;
     s->ack[s->n] = v->rel_ack;
+    s->ace[s->n] = v->ace;
     s->n++;
 }
 
@@ -89,6 +91,25 @@ static void seg(struct run *r, int from_client, uint16_t cport, uint32_t seq, ui
     f.linktype = SF_LINKTYPE_ETHERNET;
     f.ts_ns = r->t;
     r->t += 1000000;   /* 1 ms apart */
+    sf_analyzer_frame(r->a, &f, ++r->frame);
+}
+
+/* ecn: the AE, CWR, ECE bits as a 3-bit number (AE the high one). */
+static void seg_ecn(struct run *r, int from_client, uint16_t cport, uint32_t seq, uint32_t ack,
+                    uint8_t flags, unsigned ecn)
+{
+    struct pg g;
+    struct sf_frame f;
+    flags = (uint8_t)(flags | ((ecn & 2) ? 0x80 : 0) | ((ecn & 1) ? 0x40 : 0));
+    pg_segment(&g, from_client, cport, seq, ack, flags, 0, 1000);
+    if (ecn & 4)
+        g.b[14 + 20 + 12] |= 0x01;   /* AE: the low bit of the data offset byte */
+    memset(&f, 0, sizeof(f));
+    f.data = g.b;
+    f.caplen = f.wirelen = (uint32_t)g.n;
+    f.linktype = SF_LINKTYPE_ETHERNET;
+    f.ts_ns = r->t;
+    r->t += 1000000;
     sf_analyzer_frame(r->a, &f, ++r->frame);
 }
 
@@ -317,6 +338,56 @@ static void test_idle_expiry_and_table_cap(void **state)
     assert_int_equal(r.seen.why[3], SF_END_INPUT);
 }
 
+/* Without the ACK flag tshark 4.0 shows tcp.ack raw, base or not (checked
+ * with tshark 4.0.17 on the same sequence written to a pcap). */
+static void test_ack_field_without_ack_flag_is_raw(void **state)
+{
+    struct run r;
+    (void)state;
+    start(&r);
+    seg(&r, 1, 40010, 1000, 777777, F_SYN, 0);        /* junk in a SYN's ack */
+    seg(&r, 0, 40010, 5000, 1001, F_SYN | F_ACK, 0);
+    seg(&r, 1, 40010, 1001, 5001, F_ACK, 0);
+    seg(&r, 1, 40010, 1001, 9999, F_PSH, 3);          /* ACK clear: raw although a base is known */
+    seg(&r, 1, 40010, 1004, 123456, F_RST, 0);
+    finish(&r);
+    assert_int_equal(r.seen.ack[0], 777777);
+    assert_int_equal(r.seen.ack[1], 1);
+    assert_int_equal(r.seen.ack[2], 1);
+    assert_int_equal(r.seen.ack[3], 9999);
+    assert_int_equal(r.seen.seq[3], 1);
+    assert_int_equal(r.seen.ack[4], 123456);
+}
+
+/* AccECN as tshark 4.0.17 shows it (checked on the same combinations written
+ * to a pcap): SYN 111 answered by 010, 011, 100 or 110 turns the three bits
+ * into the ACE counter on every later segment; any other answer does not. */
+static void test_accecn_ace_counter(void **state)
+{
+    static const struct { unsigned synack; bool agreed; } cases[] = {
+        { 0, false }, { 2, true }, { 3, true }, { 4, true },
+        { 5, false }, { 6, true }, { 7, false }, { 1, false },
+    };
+    struct run r;
+    (void)state;
+    start(&r);
+    for (unsigned i = 0; i < 8; i++) {
+        uint16_t port = (uint16_t)(41000 + i);
+        seg_ecn(&r, 1, port, 1000, 0, F_SYN, 7);
+        seg_ecn(&r, 0, port, 5000, 1001, F_SYN | F_ACK, cases[i].synack);
+        seg_ecn(&r, 1, port, 1001, 5001, F_ACK, 2);
+        assert_int_equal(r.seen.ace[3 * i], -1);
+        assert_int_equal(r.seen.ace[3 * i + 1], -1);
+        assert_int_equal(r.seen.ace[3 * i + 2], cases[i].agreed ? 2 : -1);
+    }
+    /* A SYN with only AE and CWR is no AccECN request. */
+    seg_ecn(&r, 1, 42000, 1000, 0, F_SYN, 6);
+    seg_ecn(&r, 0, 42000, 5000, 1001, F_SYN | F_ACK, 2);
+    seg_ecn(&r, 1, 42000, 1001, 5001, F_ACK, 5);
+    finish(&r);
+    assert_int_equal(r.seen.ace[26], -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +399,8 @@ int main(void)
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_totals_account_every_frame),
         cmocka_unit_test(test_idle_expiry_and_table_cap),
+        cmocka_unit_test(test_ack_field_without_ack_flag_is_raw),
+        cmocka_unit_test(test_accecn_ace_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
