@@ -43,6 +43,7 @@ struct conn_ladder {
      * the last FOLD_TAIL wait in a ring, the ones between are only counted. */
     uint32_t run;
     struct lrec ring[FOLD_TAIL];
+    struct lrec folded_first;     /* shown instead of a fold line that would hide one packet */
     uint32_t ring_start, nring;
     uint64_t fold_pkts, fold_segs, fold_bytes, fold_acks;
 };
@@ -186,16 +187,22 @@ static void separator(struct ladder_out *l, struct sf_buf *b, const char *title)
 static void run_end(struct ladder_out *l, struct conn_ladder *cl)
 {
     struct sf_buf *b = &cl->out;
-    if (cl->fold_pkts > 0) {
+    /* A fold line for a single packet saves nothing: show the packet. */
+    if (cl->fold_pkts == 1)
+        arrow(l, b, &cl->folded_first);
+    if (cl->fold_pkts > 1) {
         repeat(b, " ", l->gutter);
         sf_buf_puts(b, l->g->bar);
         sf_buf_printf(b, " %s %llu %s: %llu %s, ", l->g->fold, (unsigned long long)cl->fold_pkts,
-                      sf_tr("more"), (unsigned long long)cl->fold_segs, sf_tr("segments"));
+                      sf_tr("more"), (unsigned long long)cl->fold_segs,
+                      cl->fold_segs == 1 ? sf_tr("segment") : sf_tr("segments"));
         if (cl->fold_bytes >= 10240)
             sf_buf_printf(b, "%llu KB", (unsigned long long)(cl->fold_bytes + 512) / 1024);
         else
-            sf_buf_printf(b, "%llu %s", (unsigned long long)cl->fold_bytes, sf_tr("bytes"));
-        sf_buf_printf(b, ", %llu ACKs (--full)\n", (unsigned long long)cl->fold_acks);
+            sf_buf_printf(b, "%llu %s", (unsigned long long)cl->fold_bytes,
+                          cl->fold_bytes == 1 ? sf_tr("byte") : sf_tr("bytes"));
+        sf_buf_printf(b, ", %llu %s (--full)\n", (unsigned long long)cl->fold_acks,
+                      cl->fold_acks == 1 ? "ACK" : "ACKs");
     }
     for (uint32_t i = 0; i < cl->nring; i++)
         arrow(l, b, &cl->ring[(cl->ring_start + i) % FOLD_TAIL]);
@@ -333,7 +340,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         }
         if (cl->nring == FOLD_TAIL) {
             const struct lrec *old = &cl->ring[cl->ring_start];
-            cl->fold_pkts++;
+            if (cl->fold_pkts++ == 0)
+                cl->folded_first = *old;
             if (old->len) {
                 cl->fold_segs++;
                 cl->fold_bytes += old->len;

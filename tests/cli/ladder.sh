@@ -19,6 +19,19 @@ for line in sys.stdin:
         shown=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+ +[0-9.]+ [|│]' || true)
         folded=$(printf '%s\n' "$out" | sed -n 's/.*[:⋮] \([0-9]*\) more: .*/\1/p' | awk '{s+=$1} END {print s+0}')
         [ $((shown + folded)) -eq "$packets" ] || fail "$c $mode: $shown shown + $folded folded != $packets packets"
+        # A fold line only where it saves lines (it hides 2 or more), with
+        # nouns that agree with their numbers, and parts that add up.
+        printf '%s\n' "$out" | python3 -c '
+import re, sys
+for line in sys.stdin:
+    m = re.search(r"[:⋮] (\d+) more: (\d+) segments?, .*?, (\d+) ACKs? \(--full\)", line)
+    if not m:
+        continue
+    more, segs, acks = map(int, m.groups())
+    if more < 2: sys.exit("fold line hiding one packet: " + line)
+    if segs + acks != more: sys.exit("fold parts do not add up: " + line)
+    if re.search(r"\b1 (segments|bytes|ACKs)\b", line) or re.search(r"\b([02-9]|\d\d+) (segment|byte|ACK)\b", line):
+        sys.exit("plural does not agree: " + line)' || fail "$c $mode: bad fold line"
         n=$((n + 1))
     done
     full=$("$SYNFIN" -F ladder --full -r "$c" | grep -cE '^ +[0-9]+ +[0-9.]+ [|│]' || true)
@@ -29,4 +42,4 @@ printf '%s' "$out" | grep -q 'GET /page.html' || fail "no HTTP request label"
 printf '%s' "$out" | grep -q '200 OK' || fail "no HTTP response label"
 printf '%s' "$out" | grep -q 'iRTT' || fail "no iRTT on the phase separator"
 printf '%s' "$out" | grep -q '3-way close' || fail "no close kind"
-echo "$n ladders within 80 columns, every packet shown or counted in a fold, --full shows all, HTTP labels and iRTT present"
+echo "$n ladders within 80 columns, every packet shown or counted in a fold (folds hide 2 or more, plurals agree), --full shows all, HTTP labels and iRTT present"
