@@ -51,6 +51,27 @@ enum sf_http_tunnel {
     SF_HTTP_TUNNEL_CONNECT,   /* 2xx to CONNECT */
 };
 
+/* Deviations from RFC 9112 tolerated in a message (sf_http_msg.anomalies),
+ * as tshark and the browsers tolerate them: each is an anomaly on that
+ * line, never the loss of the message (docs/http.md, "Tolerance"). */
+enum sf_http_anomaly {
+    SF_HTTP_ANOM_START_LINE     = 1u << 0, /* malformed version or status code, read as tshark reads it */
+    SF_HTTP_ANOM_WS_BEFORE_COLON = 1u << 1, /* whitespace between a field name and its colon (name kept) */
+    SF_HTTP_ANOM_BAD_NAME       = 1u << 2, /* a byte not allowed in a field name: the line is ignored */
+    SF_HTTP_ANOM_NO_COLON       = 1u << 3, /* a header line without a colon: ignored */
+    SF_HTTP_ANOM_BARE_CR        = 1u << 4, /* a CR not followed by LF inside a line (read as a space) */
+    SF_HTTP_ANOM_CTL_IN_VALUE   = 1u << 5, /* a control byte (NUL ...) in a field value */
+    SF_HTTP_ANOM_OBS_FOLD       = 1u << 6, /* an obs-fold continuation line (joined with a space) */
+    SF_HTTP_ANOM_LEADING_WS     = 1u << 7, /* whitespace-led line before the first header: ignored */
+    SF_HTTP_ANOM_BARE_LF        = 1u << 8, /* a line ended by LF without CR */
+    SF_HTTP_ANOM_CONTENT_LENGTH = 1u << 9, /* invalid, overflowing or conflicting Content-Length */
+    SF_HTTP_ANOM_CL_AND_TE      = 1u << 10, /* Content-Length beside Transfer-Encoding (TE wins) */
+    SF_HTTP_ANOM_COUNT          = 11,
+};
+
+/* The jsonl name of anomaly bit i (0 <= i < SF_HTTP_ANOM_COUNT). */
+const char *sf_http_anomaly_name(unsigned i);
+
 /* One message (request or final response) of a transaction. */
 struct sf_http_msg {
     bool present;
@@ -69,6 +90,7 @@ struct sf_http_msg {
     uint64_t body_decoded_bytes; /* after Content-Encoding decoding */
     enum sf_http_framing framing;
     enum sf_http_decode decode;
+    uint32_t anomalies;       /* enum sf_http_anomaly bits */
     uint32_t gaps;            /* capture gaps inside the message */
     uint64_t gap_bytes;
     char *content_type;       /* NULL when absent */

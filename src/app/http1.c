@@ -657,14 +657,18 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
         d->st = ST_START;
         return;
     }
-    if (have_cl < 0 && !chunked) {
-        /* Conflicting or malformed Content-Length: the framing is unknown
-         * (RFC 9112 6.3 item 5), nothing after it can be trusted. */
-        bad_start(h, dir);
-        return;
+    if (have_cl < 0) {
+        /* Conflicting, overflowing or malformed Content-Length: an anomaly,
+         * the message is still reported.  RFC 9112 6.3 item 5: its framing
+         * is unknown, so a response is read to the close (the client must
+         * close the connection) and a request gets no body. */
+        s.anomalies |= SF_HTTP_ANOM_CONTENT_LENGTH;
     }
+    if (te && have_cl != 0)
+        s.anomalies |= SF_HTTP_ANOM_CL_AND_TE;   /* RFC 9112 6.3 item 3: TE wins */
 
     if (dir == 0) {
+        d->tmp.anomalies = s.anomalies;
         x = txn_new(h);
         if (!x) {
             bad_start(h, dir);
@@ -692,6 +696,7 @@ static void on_head(struct sf_h1 *h, int dir, const uint8_t *buf, size_t len)
         h->await = x->next;
         x->t.status = (uint16_t)s.status;
         x->t.reason = dupn(s.reason, s.reason_len, 256);
+        d->tmp.anomalies = s.anomalies;
         x->t.resp = d->tmp;
         m = &x->t.resp;
         if (!x->t.req.present)

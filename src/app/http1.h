@@ -32,6 +32,7 @@ struct sf_http_start {
     int major, minor;         /* 0.9 when the request line has no version */
     const char *version;      /* text after "HTTP/" as sent (may be malformed) */
     size_t version_len;
+    uint32_t anomalies;       /* enum sf_http_anomaly bits of the whole head */
 };
 
 #define SF_HTTP_PARSE_ERROR   (-1)
@@ -40,16 +41,19 @@ struct sf_http_start {
 /* Parses a whole request (or response) head from buf[0..len).  Returns
  * the head's length (start line through the empty line) when complete,
  * SF_HTTP_PARSE_PARTIAL when the empty line is not in buf yet, or
- * SF_HTTP_PARSE_ERROR when malformed, when a line is longer than max_line,
- * or when there are more header lines than *nh (in: capacity of h[], out:
- * lines filled).  Never reads past buf + len. */
+ * SF_HTTP_PARSE_ERROR when the start line is not HTTP, when a line is
+ * longer than max_line, or when there are more header lines than *nh (in:
+ * capacity of h[], out: lines filled).  A malformed header line is not an
+ * error: it is tolerated or ignored and noted in s->anomalies.  Never reads
+ * past buf + len. */
 long sf_http_parse_request(const char *buf, size_t len, struct sf_http_start *s,
                            struct sf_http_header *h, size_t *nh, size_t max_line);
 long sf_http_parse_response(const char *buf, size_t len, struct sf_http_start *s,
                             struct sf_http_header *h, size_t *nh, size_t max_line);
 
 /* Offset just past the empty line ending a head in p[0..n), searching
- * from `from`; 0 when not found yet. */
+ * from `from`; 0 when not found yet.  A line of nothing but CRs counts as
+ * the empty line (as tshark reads it). */
 size_t sf_http_head_end(const uint8_t *p, size_t n, size_t from);
 
 /* 1 when p[0..n) can start a request (dir 0) or a response (dir 1),

@@ -22,6 +22,16 @@ static unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+const char *sf_http_anomaly_name(unsigned i)
+{
+    static const char *const names[SF_HTTP_ANOM_COUNT] = {
+        "start_line", "ws_before_colon", "bad_header_name", "header_without_colon", "bare_cr",
+        "control_in_value", "obs_fold", "leading_whitespace_line", "bare_lf", "bad_content_length",
+        "content_length_with_transfer_encoding",
+    };
+    return i < SF_HTTP_ANOM_COUNT ? names[i] : "unknown";
+}
+
 bool sf_http_eq(const char *p, size_t n, const char *lit)
 {
     size_t i;
@@ -56,12 +66,15 @@ bool sf_http_list_has(const char *p, size_t n, const char *lit)
 size_t sf_http_head_end(const uint8_t *p, size_t n, size_t from)
 {
     for (size_t i = from; i < n; i++) {
+        size_t j;
         if (p[i] != '\n')
             continue;
-        if (i + 1 < n && p[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
-            return i + 3;
+        /* "\n\n", "\n\r\n", and a line of CRs only ("\n\r\r\n"), which
+         * tshark also takes for the end of the head. */
+        for (j = i + 1; j < n && p[j] == '\r'; j++)
+            ;
+        if (j < n && p[j] == '\n')
+            return j + 1;
     }
     return 0;
 }
@@ -90,8 +103,11 @@ int sf_http_plausible(int dir, const uint8_t *p, size_t n)
 }
 
 /* Next line of buf[at..len): returns its length without CR LF and sets
- * *next past the LF; -2 without LF, -1 when longer than max_line. */
-static long next_line(const char *buf, size_t len, size_t at, size_t *next, size_t max_line)
+ * *next past the LF; -2 without LF, -1 when longer than max_line.  A line
+ * ended by LF alone is noted in *anom (RFC 9112 section 2.2 lets a
+ * recipient accept it; tshark and the browsers do). */
+static long next_line(const char *buf, size_t len, size_t at, size_t *next, size_t max_line,
+                      uint32_t *anom)
 {
     const char *lf = at < len ? memchr(buf + at, '\n', len - at) : NULL;
     size_t l;
@@ -101,9 +117,26 @@ static long next_line(const char *buf, size_t len, size_t at, size_t *next, size
     *next = at + l + 1;
     if (l && buf[at + l - 1] == '\r')
         l--;
+    else
+        *anom |= SF_HTTP_ANOM_BARE_LF;
     if (l > max_line)
         return SF_HTTP_PARSE_ERROR;
     return (long)l;
+}
+
+/* Notes the control bytes of p[0..n): a bare CR (RFC 9112 section 2.2: read
+ * as a space) and any other control byte but HT. */
+static uint32_t ctl_anomalies(const char *p, size_t n)
+{
+    uint32_t a = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)p[k];
+        if (c == '\r')
+            a |= SF_HTTP_ANOM_BARE_CR;
+        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+            a |= SF_HTTP_ANOM_CTL_IN_VALUE;
+    }
+    return a;
 }
 
 /* "HTTP/" DIGIT "." DIGIT */
@@ -186,29 +219,63 @@ static bool parse_request_line(const char *p, size_t n, struct sf_http_start *s)
     return known_method(s->method, s->method_len);
 }
 
+/* A status line, read as tshark 4.0 reads it: "HTTP/" and a version token
+ * (a malformed one such as "1.01" is kept as sent), spaces, then a status
+ * code whose leading digits are its value ("2xx" is 2, as tshark's
+ * http.response.code says), then the reason.  Anything but the strict
+ * "HTTP/" DIGIT "." DIGIT SP 3DIGIT form is noted as an anomaly. */
 static bool parse_status_line(const char *p, size_t n, struct sf_http_start *s)
 {
-    size_t i;
-    if (n < 12 || !parse_version(p, 8, &s->major, &s->minor) || p[8] != ' ')
+    size_t i = 5, v, c, digits = 0;
+    int status = 0;
+    if (n < 5 || memcmp(p, "HTTP/", 5) != 0)
+        return false;
+    while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+        i++;
+    if (i == 5 || i - 5 > 8)
         return false;
     s->version = p + 5;
-    s->version_len = 3;
-    for (i = 9; i < 12; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-    s->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-    if (s->status < 100)
-        return false;
-    if (n > 12 && p[12] != ' ')
-        return false;
-    i = n > 12 ? 13 : 12;
-    s->reason = p + i;
-    s->reason_len = n - i;
-    for (size_t k = 0; k < s->reason_len; k++) {
-        unsigned char c = (unsigned char)s->reason[k];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return false;
+    s->version_len = i - 5;
+    if (!parse_version(p, i, &s->major, &s->minor)) {
+        s->anomalies |= SF_HTTP_ANOM_START_LINE;
+        s->major = (p[5] >= '0' && p[5] <= '9') ? p[5] - '0' : 1;
+        s->minor = (i > 7 && p[6] == '.' && p[7] >= '0' && p[7] <= '9') ? p[7] - '0' : 0;
     }
+    v = i;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (i != v + 1 || p[v] != ' ')
+        s->anomalies |= SF_HTTP_ANOM_START_LINE;
+    c = i;
+    while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 3) {
+        status = status * 10 + (p[i] - '0');
+        digits++;
+        i++;
+    }
+    if (digits == 0 || status == 0)
+        return false;
+    if (digits != 3 || status < 100)
+        s->anomalies |= SF_HTTP_ANOM_START_LINE;
+    s->status = status;
+    /* The rest of the status-code field ("xx" of "2xx") and the reason. */
+    while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+        i++;
+    if (i - c != 3)
+        s->anomalies |= SF_HTTP_ANOM_START_LINE;
+    if (i < n)
+        i++;   /* the separator: SP, or a bare CR read as one */
+    s->reason = p + (i < n ? i : n);
+    s->reason_len = i < n ? n - i : 0;
+    s->anomalies |= ctl_anomalies(p + c, n - c);
+    return true;
+}
+
+/* True when p[0..n) is nothing but CRs (an empty line for tshark). */
+static bool only_cr(const char *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (p[k] != '\r')
+            return false;
     return true;
 }
 
@@ -223,7 +290,7 @@ static long parse_head(const char *buf, size_t len, bool request, struct sf_http
     /* RFC 9112 section 2.2: empty lines before a request line are ignored. */
     while (at < len && (buf[at] == '\r' || buf[at] == '\n'))
         at++;
-    l = next_line(buf, len, at, &next, max_line);
+    l = next_line(buf, len, at, &next, max_line, &s->anomalies);
     if (l < 0)
         return l;
     if (request ? !parse_request_line(buf + at, (size_t)l, s) : !parse_status_line(buf + at, (size_t)l, s))
@@ -231,26 +298,32 @@ static long parse_head(const char *buf, size_t len, bool request, struct sf_http
     at = next;
     for (;;) {
         const char *p;
-        size_t i, vs, ve;
-        l = next_line(buf, len, at, &next, max_line);
+        size_t i, j, vs, ve;
+        l = next_line(buf, len, at, &next, max_line, &s->anomalies);
         if (l < 0)
             return l;
         p = buf + at;
         at = next;
-        if (l == 0)
+        if (only_cr(p, (size_t)l))
             break;
         if (count == cap)
             return SF_HTTP_PARSE_ERROR;
         if (p[0] == ' ' || p[0] == '\t') {
-            /* obs-fold: only after a header. */
-            if (count == 0)
-                return SF_HTTP_PARSE_ERROR;
+            if (count == 0) {
+                /* RFC 9112 section 2.2: a whitespace-led line before the
+                 * first header is consumed without further processing. */
+                s->anomalies |= SF_HTTP_ANOM_LEADING_WS;
+                continue;
+            }
+            /* obs-fold (RFC 9112 section 5.2): joined to the previous value. */
+            s->anomalies |= SF_HTTP_ANOM_OBS_FOLD;
             vs = 0;
             while (vs < (size_t)l && (p[vs] == ' ' || p[vs] == '\t'))
                 vs++;
             ve = (size_t)l;
             while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
                 ve--;
+            s->anomalies |= ctl_anomalies(p + vs, ve - vs);
             h[count].name = NULL;
             h[count].name_len = 0;
             h[count].value = p + vs;
@@ -260,19 +333,25 @@ static long parse_head(const char *buf, size_t len, bool request, struct sf_http
         }
         for (i = 0; i < (size_t)l && is_tchar((unsigned char)p[i]); i++)
             ;
-        if (i == 0 || i >= (size_t)l || p[i] != ':')
-            return SF_HTTP_PARSE_ERROR;
-        vs = i + 1;
+        j = i;
+        while (j < (size_t)l && (p[j] == ' ' || p[j] == '\t'))
+            j++;
+        if (i == 0 || j >= (size_t)l || p[j] != ':') {
+            /* A byte no field name may hold (NUL, a form feed, a letter
+             * beyond ASCII), or no colon at all: this line is ignored, the
+             * message and its other headers stay. */
+            s->anomalies |= memchr(p, ':', (size_t)l) ? SF_HTTP_ANOM_BAD_NAME : SF_HTTP_ANOM_NO_COLON;
+            continue;
+        }
+        if (j != i)
+            s->anomalies |= SF_HTTP_ANOM_WS_BEFORE_COLON;   /* kept, as a proxy must (RFC 9112 5.1) */
+        vs = j + 1;
         while (vs < (size_t)l && (p[vs] == ' ' || p[vs] == '\t'))
             vs++;
         ve = (size_t)l;
         while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
             ve--;
-        for (size_t k = vs; k < ve; k++) {
-            unsigned char c = (unsigned char)p[k];
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return SF_HTTP_PARSE_ERROR;
-        }
+        s->anomalies |= ctl_anomalies(p + vs, ve - vs);
         h[count].name = p;
         h[count].name_len = i;
         h[count].value = p + vs;

@@ -108,6 +108,23 @@ static size_t msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t 
     sf_buf_putc(b, '"');
     kv_u64(b, "gaps", m->gaps);
     kv_u64(b, "gap_bytes", m->gap_bytes);
+    if (m->anomalies) {
+        /* Only when the head deviated from RFC 9112 (docs/http.md). */
+        bool first = true;
+        key(b, "anomalies");
+        sf_buf_putc(b, '[');
+        for (unsigned i = 0; i < SF_HTTP_ANOM_COUNT; i++) {
+            if (!(m->anomalies & (1u << i)))
+                continue;
+            if (!first)
+                sf_buf_putc(b, ',');
+            first = false;
+            sf_buf_putc(b, '"');
+            sf_buf_puts(b, sf_http_anomaly_name(i));
+            sf_buf_putc(b, '"');
+        }
+        sf_buf_putc(b, ']');
+    }
     if (m->headers)
         bad += header_list(b, m);
     return bad;

@@ -107,27 +107,28 @@ static void test_obs_fold(void **state)
     assert_null(h[1].name);
     assert_int_equal(h[1].value_len, 1);
     assert_memory_equal(h[2].value, "c", 1);
-    nh = 4;   /* a fold with nothing before it */
-    assert_int_equal(req("GET / HTTP/1.1\r\n b\r\n\r\n", &s, h, &nh), SF_HTTP_PARSE_ERROR);
+    nh = 4;   /* a fold with nothing before it: the line is ignored, noted */
+    assert_true(req("GET / HTTP/1.1\r\n b\r\nHost: x\r\n\r\n", &s, h, &nh) > 0);
+    assert_int_equal(nh, 1);
+    assert_memory_equal(h[0].name, "Host", 4);
+    assert_true(s.anomalies & SF_HTTP_ANOM_LEADING_WS);
 }
 
-static void test_malformed_heads(void **state)
+/* Start lines that are not HTTP stay errors: they decide whether a stream
+ * is HTTP at all. */
+static void test_malformed_start_lines(void **state)
 {
     static const char *const bad_req[] = {
         "G(T / HTTP/1.1\r\n\r\n",              /* separator in the method */
         " GET / HTTP/1.1\r\n\r\n",             /* leading space */
-        "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
-        "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
-        "GET / HTTP/1.1\r\n: empty\r\n\r\n",
-        "GET / HTTP/1.1\r\nX: a\001b\r\n\r\n",   /* control byte in a value */
         "GET /\001 HTTP/1.1\r\n\r\n",          /* control byte in the target */
         "FOO / HTTP/1\r\n\r\n",                /* bad version, unknown method */
         "FOO /\r\n\r\n",                       /* no version, unknown method */
         "AVERYVERYVERYVERYVERYLONGMETHODNAMEX / HTTP/1.1\r\n\r\n",
     };
     static const char *const bad_resp[] = {
-        "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 099 x\r\n\r\n",
-        "HTTP/x.1 200 OK\r\n\r\n", "HTTP/1.1200 OK\r\n\r\n", "HTTP/1.1 200 O\001K\r\n\r\n",
+        "HTTP/1.1200 OK\r\n\r\n", "HTTP/1.1 OK\r\n\r\n", "HTTP/ 200 OK\r\n\r\n",
+        "HTTP/1.1 000 x\r\n\r\n", "HTTP/1.123456789 200 OK\r\n\r\n",
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bad_req) / sizeof(bad_req[0]); i++) {
@@ -144,6 +145,88 @@ static void test_malformed_heads(void **state)
         assert_int_equal(sf_http_parse_response(b, n, &s, h, &nh, 1024), SF_HTTP_PARSE_ERROR);
         free(b);
     }
+}
+
+/* Status lines tshark 4.0 still reads (the http-evader and suricata-verify
+ * cases): the status is what tshark's http.response.code says. */
+static void test_tolerated_status_lines(void **state)
+{
+    static const struct {
+        const char *in;
+        int status;
+        uint32_t anom;
+        const char *version;
+    } cases[] = {
+        { "HTTP/1.1 2xx ok\r\n\r\n", 2, SF_HTTP_ANOM_START_LINE, "1.1" },
+        { "HTTP/1.0 2XX OK\n\n", 2, SF_HTTP_ANOM_START_LINE | SF_HTTP_ANOM_BARE_LF, "1.0" },
+        { "HTTP/1.01 200 ok\r\n\r\n", 200, SF_HTTP_ANOM_START_LINE, "1.01" },
+        { "HTTP/1.1 20 OK\r\n\r\n", 20, SF_HTTP_ANOM_START_LINE, "1.1" },
+        { "HTTP/1.1 200\rTransfer-Encoding:chunked\r\n\r\n", 200, SF_HTTP_ANOM_BARE_CR, "1.1" },
+        { "HTTP/1.1 200 O\001K\r\n\r\n", 200, SF_HTTP_ANOM_CTL_IN_VALUE, "1.1" },
+        { "HTTP/1.1 200 OK\r\n\r\n", 200, 0, "1.1" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sf_http_start s;
+        struct sf_http_header h[4];
+        size_t nh = 4, n = strlen(cases[i].in);
+        char *b = exact(cases[i].in, n);
+        assert_int_equal(sf_http_parse_response(b, n, &s, h, &nh, 1024), (long)n);
+        assert_int_equal(s.status, cases[i].status);
+        assert_int_equal(s.anomalies, cases[i].anom);
+        assert_int_equal(s.version_len, strlen(cases[i].version));
+        assert_memory_equal(s.version, cases[i].version, s.version_len);
+        free(b);
+    }
+}
+
+/* A malformed header line is an anomaly on that line, never the loss of
+ * the message: the start line and the other headers stay (issue 8). */
+static void test_tolerated_header_lines(void **state)
+{
+    static const struct {
+        const char *line;
+        uint32_t anom;
+        bool kept;            /* the line is one of the headers */
+        const char *name;     /* the name it is kept under */
+    } cases[] = {
+        { "NoColon", SF_HTTP_ANOM_NO_COLON, false, NULL },
+        { "Bad Name: x", SF_HTTP_ANOM_BAD_NAME, false, NULL },
+        { ": empty", SF_HTTP_ANOM_BAD_NAME, false, NULL },
+        { "\001Transfer-Encoding: chunked", SF_HTTP_ANOM_BAD_NAME, false, NULL },
+        { "Transfer-Encoding\f:chunked", SF_HTTP_ANOM_BAD_NAME, false, NULL },
+        { "L\xc3\xb6" "chriger-H\xc3\xa4" "ddar: foobar", SF_HTTP_ANOM_BAD_NAME, false, NULL },
+        { "Content-Encoding : gzip", SF_HTTP_ANOM_WS_BEFORE_COLON, true, "Content-Encoding" },
+        { "Transfer-Encoding\t: chunked", SF_HTTP_ANOM_WS_BEFORE_COLON, true, "Transfer-Encoding" },
+        { "X: a\001b", SF_HTTP_ANOM_CTL_IN_VALUE, true, "X" },
+        { "X: a\rY: b", SF_HTTP_ANOM_BARE_CR, true, "X" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char in[256];
+        struct sf_http_start s;
+        struct sf_http_header h[4];
+        size_t nh = 4;
+        snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: a\r\n%s\r\nAccept: b\r\n\r\n", cases[i].line);
+        assert_int_equal(req(in, &s, h, &nh), (long)strlen(in));
+        assert_int_equal(s.anomalies, cases[i].anom);
+        assert_int_equal(nh, cases[i].kept ? 3 : 2);
+        assert_memory_equal(h[0].name, "Host", 4);
+        assert_memory_equal(h[nh - 1].name, "Accept", 6);
+        if (cases[i].kept) {
+            assert_int_equal(h[1].name_len, strlen(cases[i].name));
+            assert_memory_equal(h[1].name, cases[i].name, h[1].name_len);
+        }
+    }
+}
+
+/* A line of CRs alone ends the head (http-evader-411), as tshark reads it. */
+static void test_cr_only_line_ends_head(void **state)
+{
+    const char *in = "HTTP/1.1 200 ok\r\nA: b\n\r\r\nBODY";
+    size_t n = strlen(in);
+    (void)state;
+    assert_int_equal(sf_http_head_end((const uint8_t *)in, n, 0), n - 4);
 }
 
 static void test_lenient_request_lines(void **state)
@@ -531,14 +614,21 @@ static void test_response_without_request(void **state)
     check_cuts(st, 1, "1 - - -|200 OK c0/1 body 0/2/2 dec none int0 tun none frames 0/1;\n");
 }
 
-static void test_bad_content_length_stops(void **state)
+/* Conflicting Content-Lengths (RFC 9112 6.3 item 5): the response is still
+ * reported, as an anomaly, and read to the close; a request gets no body. */
+static void test_bad_content_length_read_to_close(void **state)
 {
     const struct step st[] = {
         { 0, "GET / HTTP/1.1\r\n\r\n", 0 },
         { 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 0 },
     };
+    const struct step neg[] = {
+        { 0, "POST / HTTP/1.1\r\nContent-Length: -3\r\n\r\n", 0 },
+        { 1, "HTTP/1.1 400 Bad\r\nContent-Length: 00000\r\n\r\n", 0 },
+    };
     (void)state;
-    check_cuts(st, 2, "1 GET / 1.1|0 - c1/0 body 0/0/0 dec none int0 tun none frames 1/0;\n");
+    check_cuts(st, 2, "1 GET / 1.1|200 OK c1/1 body 0/6/6 dec none int0 tun none frames 1/1;\n");
+    check_cuts(neg, 2, "1 POST / 1.1|400 Bad c1/1 body 0/0/0 dec none int0 tun none frames 1/1;\n");
 }
 
 static void test_request_split_small_and_big_header(void **state)
@@ -572,7 +662,10 @@ int main(void)
         cmocka_unit_test(test_every_prefix_is_partial),
         cmocka_unit_test(test_response_head_and_bare_lf),
         cmocka_unit_test(test_obs_fold),
-        cmocka_unit_test(test_malformed_heads),
+        cmocka_unit_test(test_malformed_start_lines),
+        cmocka_unit_test(test_tolerated_status_lines),
+        cmocka_unit_test(test_tolerated_header_lines),
+        cmocka_unit_test(test_cr_only_line_ends_head),
         cmocka_unit_test(test_lenient_request_lines),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_helpers),
@@ -589,7 +682,7 @@ int main(void)
         cmocka_unit_test(test_gap_in_head_resyncs),
         cmocka_unit_test(test_gzip_deflate_br),
         cmocka_unit_test(test_response_without_request),
-        cmocka_unit_test(test_bad_content_length_stops),
+        cmocka_unit_test(test_bad_content_length_read_to_close),
         cmocka_unit_test(test_request_split_small_and_big_header),
         cmocka_unit_test(test_head_too_large),
     };
