@@ -34,6 +34,7 @@ static int h2_probe(int dir, const uint8_t *p, size_t n)
 static const struct sf_app_proto protos[] = {
     { "tls", sf_tls_probe, sf_tls_layer_new },
     { "http2", h2_probe, sf_http2_layer_new },
+    { "socks", sf_socks_probe, sf_socks_layer_new },
     { "http1", http1_probe, sf_http1_layer_new },
 };
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))

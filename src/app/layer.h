@@ -97,6 +97,10 @@ struct sf_layer *sf_http2_upgrade_layer_new(struct sf_stack *s);
 /* TLS record layer (tls_record.c); sf_tls_probe is its detection. */
 struct sf_layer *sf_tls_layer_new(struct sf_stack *s);
 int sf_tls_probe(int dir, const uint8_t *p, size_t n);
+/* SOCKS4/4a/5 (socks.c): the handshake, then the tunnel's bytes to a new
+ * detection layer. */
+struct sf_layer *sf_socks_layer_new(struct sf_stack *s);
+int sf_socks_probe(int dir, const uint8_t *p, size_t n);
 /* Counts and drops everything (a protocol synfin does not read, or the
  * stack's depth limit). */
 struct sf_layer *sf_opaque_layer_new(struct sf_stack *s);

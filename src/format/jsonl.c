@@ -6,6 +6,7 @@
 #include "synfin/app.h"
 #include "synfin/http2.h"
 #include "format/format.h"
+#include "synfin/socks.h"
 #include "synfin/tls.h"
 
 struct jsonl_out {
@@ -385,6 +386,67 @@ static void kv_hex16(struct sf_buf *b, const char *k, uint16_t v)
     sf_buf_printf(b, "\"0x%04x\"", v);
 }
 
+/* The conn record's "socks" object (docs/jsonl.md): the SOCKS handshake
+ * read at the start of the connection (absent when none). */
+static void socks_object(struct sf_buf *b, const struct sf_socks_info *x)
+{
+    key(b, "socks");
+    sf_buf_puts(b, "{\"version\":");
+    sf_buf_u64(b, x->version);
+    kv_bool(b, "socks4a", x->v4a);
+    key(b, "command");
+    if (x->command) {
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, sf_socks_command_name(x->command));
+        sf_buf_putc(b, '"');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    key(b, "target_host");
+    if (x->host[0])
+        sf_buf_json_str(b, x->host, strlen(x->host));
+    else
+        sf_buf_puts(b, "null");
+    key(b, "target_addr");
+    if (x->addr[0])
+        sf_buf_json_str(b, x->addr, strlen(x->addr));
+    else
+        sf_buf_puts(b, "null");
+    kv_u64(b, "target_port", x->port);
+    key(b, "user");
+    if (x->user[0])
+        sf_buf_json_str(b, x->user, strlen(x->user));
+    else
+        sf_buf_puts(b, "null");
+    key(b, "method");
+    if (x->method >= 0)
+        sf_buf_u64(b, (uint64_t)x->method);
+    else
+        sf_buf_puts(b, "null");
+    key(b, "auth_status");
+    if (x->auth_status >= 0)
+        sf_buf_u64(b, (uint64_t)x->auth_status);
+    else
+        sf_buf_puts(b, "null");
+    key(b, "reply");
+    if (x->reply >= 0) {
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, sf_socks_reply_name(x->version, x->reply));
+        sf_buf_putc(b, '"');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    frame_or_null(b, "request_frame", x->request_frame);
+    frame_or_null(b, "reply_frame", x->reply_frame);
+    kv_bool(b, "established", x->established);
+    key(b, "anomaly");
+    if (x->anomaly)
+        sf_buf_json_str(b, x->anomaly, strlen(x->anomaly));
+    else
+        sf_buf_puts(b, "null");
+    sf_buf_putc(b, '}');
+}
+
 /* The conn record's "tls" object (docs/jsonl.md): what the TLS record
  * layer read without keys. */
 static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
@@ -522,6 +584,8 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     analysis_counts(b, c);
     {
         const struct sf_app_info *ai = sf_app_conn_info(c);
+        if (ai && ai->socks)
+            socks_object(b, ai->socks);
         if (ai && ai->tls)
             tls_object(b, ai->tls);
     }
