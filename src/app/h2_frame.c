@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "app/h2_frame.h"
+#include "synfin/http2.h"
 
 bool sf_h2_frame_head(const uint8_t *p, size_t n, struct sf_h2_frame *f)
 {
@@ -54,6 +55,31 @@ const char *sf_h2_type_name(uint8_t type)
         "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION",
     };
     return type < SF_H2_NTYPES ? names[type] : NULL;
+}
+
+const char *sf_h2_error_name(uint32_t code)
+{
+    static const char *const names[] = {
+        "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR",
+        "CONNECT_ERROR", "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+    };
+    return code < sizeof(names) / sizeof(names[0]) ? names[code] : NULL;
+}
+
+const char *sf_h2_setting_name(uint16_t id)
+{
+    switch (id) {
+    case 0x1: return "HEADER_TABLE_SIZE";
+    case 0x2: return "ENABLE_PUSH";
+    case 0x3: return "MAX_CONCURRENT_STREAMS";
+    case 0x4: return "INITIAL_WINDOW_SIZE";
+    case 0x5: return "MAX_FRAME_SIZE";
+    case 0x6: return "MAX_HEADER_LIST_SIZE";
+    case 0x8: return "ENABLE_CONNECT_PROTOCOL";   /* RFC 8441 */
+    case 0x9: return "NO_RFC7540_PRIORITIES";     /* RFC 9218 */
+    default: return NULL;
+    }
 }
 
 int sf_h2_preface_probe(const uint8_t *p, size_t n)

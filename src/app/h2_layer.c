@@ -16,10 +16,22 @@
 #define H2_HOLD_MAX (1u << 20)
 #define H2_HBLOCK_MAX (256u << 10)
 
+/* Flow control of one sender (RFC 9113 section 5.2) on one window: the
+ * connection's or a stream's. */
+struct h2_window {
+    int64_t size;             /* what the sender may still send */
+    bool blocked;             /* used up by a DATA frame that did not end the stream */
+    bool opened;              /* then a WINDOW_UPDATE opened it: a stall if DATA follows */
+    uint64_t blocked_frame, update_frame;
+    int64_t blocked_ts, update_ts;
+};
+
 struct h2_stream {
     uint32_t id;
     struct sf_http_txn *t;
     bool end[2];              /* END_STREAM seen per direction */
+    struct h2_window win[2];  /* per sender */
+    struct sf_http_decoder *dec[2];   /* Content-Encoding of each direction's body */
 };
 
 struct h2_dir {
@@ -45,6 +57,13 @@ struct h2_layer {
     struct h2_stream *st;
     size_t nst, cap;
     uint32_t max_id[2];       /* highest stream id opened, even / odd: lower ones are closed */
+    struct h2_window conn_win[2];     /* the connection's window per sender */
+    int64_t init_win[2];      /* a new stream's window per sender (the peer's INITIAL_WINDOW_SIZE) */
+    bool ping_pending[2];     /* a PING of this side waits for its ACK */
+    uint8_t ping_data[2][8];
+    uint32_t ping_slot[2];    /* its entry in info.pings (SF_H2_MAX_PINGS: not kept) */
+    int64_t ping_ts[2];
+    bool settings_wait_ack[2];    /* the first SETTINGS of this side waits for the peer's ACK */
     struct sf_h2_info info;
 };
 
@@ -79,6 +98,8 @@ static struct h2_stream *stream_get(struct h2_layer *x, uint32_t id, bool create
     memset(s, 0, sizeof(*s));
     s->id = id;
     s->t = t;
+    s->win[0].size = x->init_win[0];
+    s->win[1].size = x->init_win[1];
     return s;
 }
 
@@ -99,6 +120,17 @@ static void stream_release(struct h2_layer *x, struct h2_stream *s)
         t->wait_ns = span_ns(t->req.last_ts, t->resp.first_ts);
     if (t->resp.present && t->resp.frames)
         t->receive_ns = span_ns(t->resp.first_ts, t->resp.last_ts);
+    for (int dir = 0; dir < 2; dir++) {
+        if (s->dec[dir]) {
+            /* The body did not end (reset, or the capture stopped). */
+            struct sf_http_msg *m = dir == 0 ? &t->req : &t->resp;
+            m->body_decoded_bytes = sf_http_decoder_total(s->dec[dir]);
+            if (m->decode == SF_HTTP_DECODE_OK)
+                m->decode = SF_HTTP_DECODE_ERROR;
+            sf_http_decoder_free(s->dec[dir]);
+            s->dec[dir] = NULL;
+        }
+    }
     s->t = NULL;
     sf_stack_http_final(x->l.stack, t);
     /* Remove the slot: streams live only while open. */
@@ -246,6 +278,12 @@ static void message_end(struct h2_layer *x, struct h2_stream *s, int dir, const 
 {
     struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
     s->end[dir] = true;
+    if (s->dec[dir]) {
+        m->decode = sf_http_decoder_end(s->dec[dir]);
+        m->body_decoded_bytes = sf_http_decoder_total(s->dec[dir]);
+        sf_http_decoder_free(s->dec[dir]);
+        s->dec[dir] = NULL;
+    }
     m->complete = true;
     m->frame = src->frame;
     if (dir == 1)
@@ -255,11 +293,24 @@ static void message_end(struct h2_layer *x, struct h2_stream *s, int dir, const 
         stream_release(x, s);
 }
 
-static void settings(struct h2_layer *x, int dir, const uint8_t *p, size_t n)
+static void settings(struct h2_layer *x, int dir, const uint8_t *p, size_t n, const struct sf_span *src)
 {
+    struct sf_h2_settings *first = &x->info.settings[dir];
+    bool record = first->frame == 0;
+    x->info.settings_frames[dir]++;
+    if (record) {
+        first->frame = src->frame;
+        first->ts = src->ts_ns;
+        x->settings_wait_ack[dir] = true;
+    }
     for (size_t i = 0; i + 6 <= n; i += 6) {
         uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
         uint32_t v = sf_h2_u32(p + i + 2);
+        if (record && first->n < SF_H2_MAX_SETTINGS) {
+            first->id[first->n] = id;
+            first->value[first->n] = v;
+            first->n++;
+        }
         /* SETTINGS_MAX_FRAME_SIZE of dir limits what the other side sends. */
         if (id == 0x5 && v >= SF_H2_DEFAULT_MAX_FRAME && v <= 0xffffff)
             x->d[!dir].max_frame = v;
@@ -270,6 +321,89 @@ static void settings(struct h2_layer *x, int dir, const uint8_t *p, size_t n)
         if (id == 0x1 && v > x->d[!dir].table_max && x->d[!dir].inf &&
             nghttp2_hd_inflate_change_table_size(x->d[!dir].inf, v) == 0)
             x->d[!dir].table_max = v;
+        /* SETTINGS_INITIAL_WINDOW_SIZE of dir sizes the other side's stream
+         * windows, the open ones changed by the difference (RFC 9113 6.9.2). */
+        if (id == 0x4 && v <= 0x7fffffffu) {
+            int64_t delta = (int64_t)v - x->init_win[!dir];
+            for (size_t k = 0; k < x->nst; k++)
+                x->st[k].win[!dir].size += delta;
+            x->init_win[!dir] = v;
+        }
+    }
+}
+
+/* A DATA frame of `len` flow-controlled bytes (padding included) from dir
+ * on window w: a stall is recorded when the window had been used up and a
+ * WINDOW_UPDATE opened it before this frame. */
+static void window_spend(struct h2_layer *x, struct h2_window *w, int dir, uint32_t stream, uint32_t len,
+                         bool end_stream, const struct sf_span *src)
+{
+    if (w->opened) {
+        if (x->info.nstalls < SF_H2_MAX_STALLS) {
+            struct sf_h2_stall *st = &x->info.stalls[x->info.nstalls];
+            st->stream = stream;
+            st->dir = (uint8_t)dir;
+            st->blocked_frame = w->blocked_frame;
+            st->update_frame = w->update_frame;
+            st->resume_frame = src->frame;
+            st->wait_ns = w->update_ts >= w->blocked_ts ? w->update_ts - w->blocked_ts : 0;
+        }
+        x->info.nstalls++;
+        w->opened = false;
+    }
+    w->size -= len;
+    if (w->size <= 0 && !end_stream && !w->blocked) {
+        w->blocked = true;
+        w->blocked_frame = src->frame;
+        w->blocked_ts = src->ts_ns;
+    }
+}
+
+static void window_update(struct h2_window *w, uint32_t inc, const struct sf_span *src)
+{
+    w->size += inc;
+    if (w->blocked && w->size > 0) {
+        w->blocked = false;
+        w->opened = true;
+        w->update_frame = src->frame;
+        w->update_ts = src->ts_ns;
+    }
+}
+
+struct dec_out {
+    struct h2_layer *x;
+    struct h2_stream *s;
+    int dir;
+};
+
+static void decoded_out(void *ctx, const uint8_t *p, size_t n)
+{
+    struct dec_out *o = ctx;
+    struct sf_http_msg *m = o->dir == 0 ? &o->s->t->req : &o->s->t->resp;
+    sf_http_keep_body(sf_stack_http_config(o->x->l.stack), m, p, n);
+    if (o->dir == 1)
+        sf_stack_http_body(o->x->l.stack, o->s->t, p, n);
+}
+
+/* De-framed DATA bytes of a message: content-decoded as for HTTP/1.x. */
+static void body_bytes(struct h2_layer *x, struct h2_stream *s, int dir, const uint8_t *c, size_t cn)
+{
+    struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+    struct dec_out o = { x, s, dir };
+    if (m->body_bytes == 0 && m->content_encoding && !s->dec[dir]) {
+        const struct sf_http_config *cfg = sf_stack_http_config(x->l.stack);
+        s->dec[dir] = sf_http_decoder_new(m->content_encoding, strlen(m->content_encoding), &m->decode);
+        if (s->dec[dir])
+            sf_http_decoder_set_cap(s->dec[dir], cfg->max_decoded);
+    }
+    m->body_bytes += cn;
+    if (s->dec[dir]) {
+        m->decode = sf_http_decoder_feed(s->dec[dir], c, cn, decoded_out, &o);
+        m->body_decoded_bytes = sf_http_decoder_total(s->dec[dir]);
+    } else {
+        m->body_decoded_bytes += cn;
+        if (cn)
+            decoded_out(&o, c, cn);
     }
 }
 
@@ -388,12 +522,12 @@ static void frame(struct h2_layer *x, int dir, const struct sf_h2_frame *f, cons
             return;
         {
             struct sf_http_msg *m = dir == 0 ? &s->t->req : &s->t->resp;
+            bool end = f->flags & SF_H2_END_STREAM;
             msg_touch(m, src);
             m->body_wire_bytes += f->length;
-            m->body_bytes += cn;
-            m->body_decoded_bytes += cn;
-            if (dir == 1 && cn)
-                sf_stack_http_body(x->l.stack, s->t, c, cn);
+            window_spend(x, &x->conn_win[dir], dir, 0, f->length, end, src);
+            window_spend(x, &s->win[dir], dir, s->id, f->length, end, src);
+            body_bytes(x, s, dir, c, cn);
         }
         if (f->flags & SF_H2_END_STREAM)
             message_end(x, s, dir, src);
@@ -416,14 +550,75 @@ static void frame(struct h2_layer *x, int dir, const struct sf_h2_frame *f, cons
         }
         return;
     case SF_H2_SETTINGS:
-        if (!(f->flags & SF_H2_ACK))
-            settings(x, dir, c, cn);
+        if (!(f->flags & SF_H2_ACK)) {
+            settings(x, dir, c, cn, src);
+        } else if (x->settings_wait_ack[!dir]) {
+            /* The ACK of the peer's first SETTINGS: the set-up is done. */
+            x->settings_wait_ack[!dir] = false;
+            x->info.settings[!dir].ack_frame = src->frame;
+            x->info.settings[!dir].ack_ts = src->ts_ns;
+        }
+        return;
+    case SF_H2_PING:
+        if (cn != 8 || f->stream != 0) {
+            x->info.bad_frames++;
+            return;
+        }
+        if (!(f->flags & SF_H2_ACK)) {
+            x->info.npings++;
+            x->ping_pending[dir] = true;
+            memcpy(x->ping_data[dir], c, 8);
+            x->ping_slot[dir] = SF_H2_MAX_PINGS;
+            if (x->info.npings <= SF_H2_MAX_PINGS) {
+                struct sf_h2_ping *pg = &x->info.pings[x->info.npings - 1];
+                pg->by = (uint8_t)dir;
+                pg->frame = src->frame;
+                pg->rtt_ns = -1;
+                x->ping_slot[dir] = x->info.npings - 1;
+                pg->ack_frame = 0;
+            }
+            x->ping_ts[dir] = src->ts_ns;
+        } else if (x->ping_pending[!dir] && memcmp(x->ping_data[!dir], c, 8) == 0) {
+            x->ping_pending[!dir] = false;
+            if (x->ping_slot[!dir] < SF_H2_MAX_PINGS) {
+                struct sf_h2_ping *pg = &x->info.pings[x->ping_slot[!dir]];
+                pg->ack_frame = src->frame;
+                pg->rtt_ns = src->ts_ns >= x->ping_ts[!dir] ? src->ts_ns - x->ping_ts[!dir] : 0;
+            }
+        }
         return;
     case SF_H2_GOAWAY:
         x->info.goaway[dir] = true;
+        if (cn >= 8) {
+            struct sf_h2_goaway *g = &x->info.goaways[dir];
+            size_t k, dn = cn - 8;
+            g->frame = src->frame;
+            g->last_stream = sf_h2_u32(c) & 0x7fffffffu;
+            g->error = sf_h2_u32(c + 4);
+            for (k = 0; k < dn && k + 1 < sizeof(g->debug); k++)
+                g->debug[k] = (c[8 + k] >= 0x20 && c[8 + k] < 0x7f) ? (char)c[8 + k] : '?';
+            g->debug[k] = '\0';
+        } else {
+            x->info.bad_frames++;
+        }
+        return;
+    case SF_H2_WINDOW_UPDATE:
+        if (cn != 4) {
+            x->info.bad_frames++;
+            return;
+        }
+        x->info.window_updates[dir]++;
+        {
+            uint32_t inc = sf_h2_u32(c) & 0x7fffffffu;
+            /* An update sent by dir opens the window of the other side. */
+            if (f->stream == 0)
+                window_update(&x->conn_win[!dir], inc, src);
+            else if ((s = stream_get(x, f->stream, false)) != NULL)
+                window_update(&s->win[!dir], inc, src);
+        }
         return;
     default:
-        return;   /* PRIORITY, PING, WINDOW_UPDATE: counted */
+        return;   /* PRIORITY: counted */
     }
 }
 
@@ -544,8 +739,11 @@ static bool h2l_idle(const struct sf_layer *l)
 static void h2l_destroy(struct sf_layer *l)
 {
     struct h2_layer *x = (struct h2_layer *)l;
-    for (size_t i = 0; i < x->nst; i++)
+    for (size_t i = 0; i < x->nst; i++) {
+        sf_http_decoder_free(x->st[i].dec[0]);
+        sf_http_decoder_free(x->st[i].dec[1]);
         sf_h1_txn_free(x->st[i].t);
+    }
     for (int dir = 0; dir < 2; dir++) {
         free(x->d[dir].buf);
         free(x->d[dir].hblock);
@@ -582,6 +780,11 @@ static struct sf_layer *h2_new(struct sf_stack *s, bool upgraded)
             x->d[dir].inf = NULL;
             x->info.hpack_unknown[dir] = true;
         }
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        /* RFC 9113 6.9.2: 65,535 bytes until a SETTINGS says otherwise. */
+        x->conn_win[dir].size = 65535;
+        x->init_win[dir] = 65535;
     }
     x->d[0].preface = true;   /* after Upgrade too (RFC 9113 3.2) */
     x->info.upgraded = upgraded;

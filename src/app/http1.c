@@ -275,9 +275,9 @@ static void touch(struct h1_dir *d, const struct sf_span *src)
 
 /* ------------------------------------------------------------- bodies */
 
-static void keep_body(struct sf_h1 *h, struct sf_http_msg *m, const uint8_t *p, size_t n)
+void sf_http_keep_body(const struct sf_http_config *cfg, struct sf_http_msg *m, const uint8_t *p, size_t n)
 {
-    size_t max = h->cfg ? h->cfg->keep_body_max : 0;
+    size_t max = cfg ? cfg->keep_body_max : 0;
     uint8_t *g;
     if (!max || m->body_truncated)
         return;
@@ -303,7 +303,7 @@ static void decoded_out(void *ctx, const uint8_t *p, size_t n)
     struct h1_dir *d = &h->d[h->out_dir];
     if (!d->msg || !d->txn)
         return;
-    keep_body(h, d->msg, p, n);
+    sf_http_keep_body(h->cfg, d->msg, p, n);
     if (h->out_dir == 1 && h->ops && h->ops->body)
         h->ops->body(h->ctx, &d->txn->t, p, n);
 }

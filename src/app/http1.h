@@ -83,6 +83,10 @@ uint64_t sf_http_decoder_total(const struct sf_http_decoder *d);
 void sf_http_decoder_set_cap(struct sf_http_decoder *d, uint64_t cap);
 void sf_http_decoder_free(struct sf_http_decoder *d);
 
+/* Appends decoded body bytes to m->body up to cfg->keep_body_max (HAR
+ * bodies), marking it truncated beyond. */
+void sf_http_keep_body(const struct sf_http_config *cfg, struct sf_http_msg *m, const uint8_t *p, size_t n);
+
 /* ------------------------------------------------- per-connection parser */
 
 struct sf_h1;   /* both directions of one connection */

@@ -308,8 +308,12 @@ static void socks_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, 
     if (x->dead)
         return;
     if (x->info.version == 0) {
-        if (dir != 0)
-            return;   /* the probe chose SOCKS by the client's first bytes */
+        /* The probe chose SOCKS by the client's first bytes: anything else
+         * (the server first, another version) is not SOCKS after all. */
+        if (dir != 0 || (p[0] != 4 && p[0] != 5)) {
+            fail(x, "not a SOCKS handshake");
+            return;
+        }
         x->info.version = p[0];
     }
     if (done) {

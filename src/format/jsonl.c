@@ -339,6 +339,117 @@ static void analysis_counts(struct sf_buf *b, const struct sf_conn *c)
     sf_buf_putc(b, '}');
 }
 
+static const char *side_name(int dir)
+{
+    return dir == 0 ? "client" : "server";
+}
+
+/* The connection-level facts of HTTP/2 (docs/jsonl.md): the SETTINGS
+ * exchange, PINGs, GOAWAYs, WINDOW_UPDATEs and flow-control stalls. */
+static void h2_setup(struct sf_buf *b, const struct sf_h2_info *h)
+{
+    key(b, "settings");
+    sf_buf_putc(b, '{');
+    for (int dir = 0; dir < 2; dir++) {
+        const struct sf_h2_settings *st = &h->settings[dir];
+        if (dir)
+            sf_buf_putc(b, ',');
+        sf_buf_putc(b, '"');
+        sf_buf_puts(b, side_name(dir));
+        sf_buf_puts(b, "\":");
+        if (!st->frame) {
+            sf_buf_puts(b, "null");
+            continue;
+        }
+        sf_buf_puts(b, "{\"frame\":");
+        sf_buf_u64(b, st->frame);
+        frame_or_null(b, "ack_frame", st->ack_frame);
+        key(b, "values");
+        sf_buf_putc(b, '{');
+        for (uint8_t i = 0; i < st->n; i++) {
+            const char *name = sf_h2_setting_name(st->id[i]);
+            if (i)
+                sf_buf_putc(b, ',');
+            if (name)
+                sf_buf_printf(b, "\"%s\":%u", name, st->value[i]);
+            else
+                sf_buf_printf(b, "\"0x%04x\":%u", st->id[i], st->value[i]);
+        }
+        sf_buf_puts(b, "}}");
+    }
+    sf_buf_putc(b, '}');
+    kv_u64(b, "client_settings_frames", h->settings_frames[0]);
+    kv_u64(b, "server_settings_frames", h->settings_frames[1]);
+    kv_u64(b, "pings", h->npings);
+    key(b, "ping_rtts");
+    sf_buf_putc(b, '[');
+    for (uint32_t i = 0; i < h->npings && i < SF_H2_MAX_PINGS; i++) {
+        const struct sf_h2_ping *pg = &h->pings[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"by\":\"");
+        sf_buf_puts(b, side_name(pg->by));
+        sf_buf_puts(b, "\",\"frame\":");
+        sf_buf_u64(b, pg->frame);
+        frame_or_null(b, "ack_frame", pg->ack_frame);
+        key(b, "rtt");
+        if (pg->rtt_ns >= 0)
+            sf_buf_secs(b, pg->rtt_ns, 9);
+        else
+            sf_buf_puts(b, "null");
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    key(b, "goaway");
+    sf_buf_putc(b, '[');
+    for (int dir = 0, n = 0; dir < 2; dir++) {
+        const struct sf_h2_goaway *g = &h->goaways[dir];
+        const char *err;
+        if (!g->frame)
+            continue;
+        if (n++)
+            sf_buf_putc(b, ',');
+        err = sf_h2_error_name(g->error);
+        sf_buf_puts(b, "{\"by\":\"");
+        sf_buf_puts(b, side_name(dir));
+        sf_buf_puts(b, "\",\"frame\":");
+        sf_buf_u64(b, g->frame);
+        kv_u64(b, "last_stream", g->last_stream);
+        kv_u64(b, "error_code", g->error);
+        key(b, "error");
+        if (err)
+            sf_buf_printf(b, "\"%s\"", err);
+        else
+            sf_buf_puts(b, "null");
+        key(b, "debug");
+        sf_buf_json_str(b, g->debug, strlen(g->debug));
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    kv_u64(b, "client_window_updates", h->window_updates[0]);
+    kv_u64(b, "server_window_updates", h->window_updates[1]);
+    kv_u64(b, "flow_control_stalls", h->nstalls);
+    key(b, "stalls");
+    sf_buf_putc(b, '[');
+    for (uint32_t i = 0; i < h->nstalls && i < SF_H2_MAX_STALLS; i++) {
+        const struct sf_h2_stall *st = &h->stalls[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"stream\":");
+        sf_buf_u64(b, st->stream);
+        sf_buf_puts(b, ",\"sender\":\"");
+        sf_buf_puts(b, side_name(st->dir));
+        sf_buf_puts(b, "\",\"blocked_frame\":");
+        sf_buf_u64(b, st->blocked_frame);
+        kv_u64(b, "update_frame", st->update_frame);
+        kv_u64(b, "resume_frame", st->resume_frame);
+        key(b, "wait");
+        sf_buf_secs(b, st->wait_ns, 9);
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+}
+
 /* "http2": what the HTTP/2 layer counted on the connection (absent when none ran). */
 static void h2_facts(struct sf_buf *b, const struct sf_conn *c)
 {
@@ -377,6 +488,7 @@ static void h2_facts(struct sf_buf *b, const struct sf_conn *c)
     kv_bool(b, "client_hpack_unknown", h->hpack_unknown[0]);
     kv_bool(b, "server_hpack_unknown", h->hpack_unknown[1]);
     kv_bool(b, "upgraded", h->upgraded);
+    h2_setup(b, h);
     sf_buf_putc(b, '}');
 }
 
