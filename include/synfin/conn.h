@@ -212,6 +212,8 @@ struct sf_conn {
     bool client_guess;             /* no SYN seen: client chosen by heuristic */
     const char *guess_reason;      /* why, when client_guess */
     bool reused_ports;             /* a new connection on an earlier one's ports */
+    bool rebased;                  /* this packet (a SYN+ACK with another ISN) restarted its
+                                    * direction's relative numbers (tshark 4.0.17) */
     uint8_t accecn;                /* 1: AccECN SYN seen, 2: the SYN+ACK agreed (AccECN):
                                     * AE, CWR, ECE carry the ACE counter from then on */
     /* Tunnels around the first packet (outermost first): the connection's

@@ -99,6 +99,31 @@ static uint32_t frame_left(const struct sf_cur *c, const struct sf_packet *p)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+/* A loose or strict source route still being followed (RFC 791 3.1:
+ * pointer <= length) names the datagram's final destination as its last
+ * address; tshark 4.0 shows that address as ip.dst ("Via" the header's)
+ * and keys the conversation on it, so the connection is keyed on it too. */
+static void ipv4_source_route(struct sf_cur opts, struct sf_packet *p)
+{
+    while (sf_cur_left(&opts) > 0) {
+        uint8_t type = sf_cur_u8(&opts), len, ptr;
+        if (type == 0)
+            return;                /* end of the option list */
+        if (type == 1)
+            continue;              /* no-operation */
+        len = sf_cur_u8(&opts);
+        if (opts.err || len < 2 || (size_t)len - 2 > sf_cur_left(&opts))
+            return;                /* malformed: the header's address stays */
+        if ((type == 131 || type == 137) && len >= 7 && (len - 3) % 4 == 0) {
+            const uint8_t *route = opts.p + 1;   /* after the pointer byte */
+            ptr = opts.p[0];
+            if (ptr >= 4 && ptr <= len)
+                memcpy(p->dst.a, route + (len - 3) - 4, 4);
+        }
+        sf_cur_skip(&opts, (size_t)len - 2);
+    }
+}
+
 void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
 {
     size_t captured = sf_cur_left(&c);
@@ -156,7 +181,12 @@ void sf_decode_ipv4(struct sf_decoder *d, struct sf_cur c, struct sf_packet *p)
         p->skip = SF_SKIP_TRUNC_IP;
         return;
     }
-    sf_cur_skip(&c, hlen - 20);    /* options (RFC 791 3.1) */
+    {
+        /* Options (RFC 791 3.1): only a source route matters here. */
+        bool short_opts = false;
+        struct sf_cur opts = sf_cur_take(&c, hlen - 20, &short_opts);
+        ipv4_source_route(opts, p);
+    }
     payload_len = total32 - hlen;
     if (captured < total32)
         p->truncated = true;

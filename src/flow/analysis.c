@@ -113,19 +113,24 @@ void sf_analysis_compact(struct sf_conn *c)
     }
 }
 
-/* Window scaling from the handshake (RFC 7323 2.2), as Wireshark keeps it:
- * a SYN without the option, or a SYN+ACK without it, means no scaling in
- * either direction (-2); without the handshake the scale stays unknown. */
+/* Window scaling from the handshake (RFC 7323 2.2), as tshark 4.0 keeps
+ * it: every SYN or SYN+ACK with the option sets its direction's scale;
+ * then a SYN without it, on a direction whose scale is still unknown,
+ * means no scaling either way (-2), and a SYN+ACK answering a SYN that had
+ * none (the peer's -2) does not scale either.  A later SYN without the
+ * option (a retried or TFO attempt) leaves a known scale as it is. */
 static void handshake_scale(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p)
 {
     struct sf_seq_state *fwd = &c->half[dir].an, *rev = &c->half[!dir].an;
     if (!(p->flags & SF_TH_SYN))
         return;
-    if (p->opt.has_wscale && (!(p->flags & SF_TH_ACK) || rev->win_scale != -2)) {
+    if (p->opt.has_wscale)
         fwd->win_scale = p->opt.wscale > 14 ? 14 : p->opt.wscale;
-    } else {
+    if (fwd->win_scale == -1) {
         fwd->win_scale = -2;
         rev->win_scale = -2;
+    } else if ((p->flags & SF_TH_ACK) && rev->win_scale == -2) {
+        fwd->win_scale = -2;
     }
 }
 

@@ -277,15 +277,13 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
 
 /* ---- one packet ------------------------------------------------------------ */
 
-static bool any_fin_or_rst(const struct sf_conn *c)
-{
-    return c->half[0].fin_seen || c->half[1].fin_seen || c->half[0].rst_seen ||
-           c->half[1].rst_seen;
-}
-
-/* Finds the packet's connection or starts one.  A SYN on a tuple whose
- * connection used another ISN, or already saw a FIN or RST, starts a new
- * connection (Wireshark's port-reuse rule, so numbers match tcp.stream). */
+/* Finds the packet's connection or starts one, with tshark 4.0.17's
+ * port-reuse rules (so numbers match tcp.stream; docs/architecture.md):
+ * a SYN whose ISN differs from the one its direction started with starts a
+ * new connection; a SYN with the same ISN continues the stream, even after
+ * a FIN or RST (a retried attempt: a retransmission).  A SYN+ACK with
+ * another ISN keeps the stream: its direction's relative numbers restart
+ * at the new ISN and the packet is flagged reused_ports. */
 static struct sf_conn *lookup(struct sf_analyzer *a, const struct sf_packet *p, enum sf_dir *dir)
 {
     struct sf_flow_key k;
@@ -309,8 +307,11 @@ static struct sf_conn *lookup(struct sf_analyzer *a, const struct sf_packet *p, 
         const struct sf_half *fwd = &c->half[d];
         bool syn = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN;
         bool synack = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK);
-        if ((syn || synack) && fwd->base_set &&
-            (p->seq != fwd->base_seq || (syn && any_fin_or_rst(c)))) {
+        if (synack && fwd->base_set && p->seq != fwd->base_seq) {
+            c->half[d].base_seq = p->seq;
+            c->rebased = true;
+        }
+        if (syn && fwd->base_set && p->seq != fwd->base_seq) {
             if (h == 0)
                 sf_flow_table_find(&a->table, &k, &h);
             conn_end(a, c, SF_END_PORT_REUSE);
@@ -512,8 +513,9 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     }
     sf_analysis_packet(c, dir, p, &v);
     sf_zeek_packet(c, dir, p);
-    if (c->reused_ports && c->packets == 0)
+    if ((c->reused_ports && c->packets == 0) || c->rebased)
         v.analysis |= SF_AN_REUSED_PORTS;
+    c->rebased = false;
     v.role = lifecycle(c, dir, p, v.analysis);
     /* iRTT as Wireshark: from the most recent SYN (without ACK, either
      * side) to the first segment with ACK and without SYN, whoever sends it
