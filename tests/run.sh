@@ -189,6 +189,24 @@ else
     fi
 fi
 
+# --------------------------------- Community ID vs tshark's communityid
+# The conn records' community_id against tshark's Community ID post-dissector,
+# seed 0 on every bundled capture and Zeek's traces, seed 1 on the bundled ones.
+echo "community id (tshark communityid)"
+if command -v tshark >/dev/null; then
+    zeek_caps=()
+    [ -d "$CORPUS/zeek" ] && zeek_caps=("$CORPUS"/zeek/*.pcap)
+    for seed in 0 1; do
+        caps=("${bundled[@]}" captures/tls/*.pcap* captures/h2/*.pcap*)
+        [ $seed -eq 0 ] && caps+=("${zeek_caps[@]}")
+        if out=$(python3 tests/tools/community_id.py "$SYNFIN" --seed $seed "${caps[@]}" 2>&1); then
+            ok "$(printf '%s' "$out" | tail -1)"
+        else
+            bad "community_id vs tshark (seed $seed)" "$out"
+        fi
+    done
+fi
+
 # ------------------------------- TLS and h2c test captures vs tshark
 # captures/tls/ and captures/h2/ (scripts/make-tls-captures.sh,
 # make-h2-captures.sh) must show, decrypted by tshark with their key logs,

@@ -10,6 +10,7 @@
 #include <libintl.h>
 #include <locale.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifndef SYNFIN_LOCALEDIR
 #define SYNFIN_LOCALEDIR "/usr/local/share/locale"
@@ -97,6 +98,13 @@ static const char usage_text[] =
     "                      'http.status >= 500' (docs/filter.md); connection terms\n"
     "                      select whole connections\n"
     "  --list-fields       the fields -Y knows, with their types\n"
+    "  --capture-id ID     the capture id of every record (uid = ID/conn); default:\n"
+    "                      the -r file names without directory and extension,\n"
+    "                      joined by '+' (docs/jsonl.md)\n"
+    "  --community-id-seed N\n"
+    "                      seed of the Community ID flow hash (0-65535, default 0)\n"
+    "  --packet-keys       packet records carry uid, capture_id, file,\n"
+    "                      community_id and ts_ns too\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
     "tracking:\n"
     "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
@@ -118,7 +126,7 @@ static const char usage_text[] =
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
-       OPT_LIST_FIELDS };
+       OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -151,6 +159,10 @@ struct cli {
     bool list_ifaces;         /* -D */
     bool version;             /* -V */
     bool demo, no_progress;
+    const char *capture_id;   /* --capture-id */
+    char capture_id_buf[160]; /* the default, derived from the inputs */
+    uint16_t cid_seed;        /* --community-id-seed */
+    bool packet_keys;         /* --packet-keys */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -271,6 +283,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "display-filter", required_argument, NULL, 'Y' },
         { "list-fields", no_argument, NULL, OPT_LIST_FIELDS },
+        { "capture-id", required_argument, NULL, OPT_CAPTURE_ID },
+        { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
+        { "packet-keys", no_argument, NULL, OPT_PACKET_KEYS },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -316,6 +331,26 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'Y':
             cli->display_filter = optarg;
+            break;
+        case OPT_CAPTURE_ID:
+            if (!sf_store_capture_id_ok(optarg)) {
+                fprintf(stderr, "synfin: --capture-id wants 1 to 128 characters of A-Z a-z 0-9 . _ : + = @ -, "
+                                "not '%s'\n", optarg);
+                return -1;
+            }
+            cli->capture_id = optarg;
+            break;
+        case OPT_CID_SEED: {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v > 65535) {
+                fprintf(stderr, "synfin: --community-id-seed wants a number from 0 to 65535, not '%s'\n", optarg);
+                return -1;
+            }
+            cli->cid_seed = (uint16_t)v;
+            break;
+        }
+        case OPT_PACKET_KEYS:
+            cli->packet_keys = true;
             break;
         case OPT_LIST_FIELDS: {
             const char *type, *meaning, *name;
@@ -1068,6 +1103,26 @@ int main(int argc, char **argv)
     oo.ascii = cli.ascii;
     oo.full = cli.full;
     oo.time_fmt = cli.time_fmt;
+    if (!cli.capture_id) {
+        if (cli.iface) {
+            /* A live run has no file name: the interface and the start
+             * time, so that two runs on one interface keep distinct uids. */
+            snprintf(cli.capture_id_buf, sizeof(cli.capture_id_buf), "%.64s-%lld", cli.iface,
+                     (long long)time(NULL));
+            for (char *q = cli.capture_id_buf; *q; q++)
+                if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+                      *q == '.' || *q == '-'))
+                    *q = '_';
+        } else {
+            sf_store_default_capture_id(cli.inputs, cli.ninputs, cli.capture_id_buf, sizeof(cli.capture_id_buf));
+        }
+        cli.capture_id = cli.capture_id_buf;
+    }
+    oo.store.capture_id = cli.capture_id;
+    oo.store.files = cli.iface ? NULL : cli.inputs;
+    oo.store.nfiles = cli.iface ? 0 : cli.ninputs;
+    oo.store.community_id_seed = cli.cid_seed;
+    oo.store.packet_keys = cli.packet_keys;
     if (cli.color < 0)
         oo.color = !cli.outpath && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     else
