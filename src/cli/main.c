@@ -24,6 +24,7 @@
 #include "cli/dfilter.h"
 #include "cli/live_cli.h"
 #include "cli/progress.h"
+#include "cli/tsv_cli.h"
 
 #define SYNFIN_VERSION "0.1.0"
 
@@ -61,6 +62,7 @@ static const char usage_text[] =
     "  -F FORMAT           text (default): per connection, packets grouped by phase\n"
     "                      summary: one line per connection\n"
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
+    "                      tsv: flat typed tables conn, http, packet (docs/tsv.md)\n"
     "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
     "                      ladder: a sequence diagram per connection, 80 columns\n"
     "                      html: one self-contained page (use -o report.html):\n"
@@ -104,7 +106,10 @@ static const char usage_text[] =
     "  --community-id-seed N\n"
     "                      seed of the Community ID flow hash (0-65535, default 0)\n"
     "  --packet-keys       packet records carry uid, capture_id, file,\n"
-    "                      community_id and ts_ns too\n"
+    "                      community_id and ts_ns too; -F tsv -o DIR/ writes\n"
+    "                      packet.tsv\n"
+    "  --table T           -F tsv: the table for stdout or -o FILE: conn (default),\n"
+    "                      http or packet; -o DIR/ writes DIR/conn.tsv, http.tsv\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
     "tracking:\n"
     "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
@@ -126,7 +131,8 @@ static const char usage_text[] =
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
-       OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS };
+       OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
+       OPT_TABLE };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -163,6 +169,7 @@ struct cli {
     char capture_id_buf[160]; /* the default, derived from the inputs */
     uint16_t cid_seed;        /* --community-id-seed */
     bool packet_keys;         /* --packet-keys */
+    int table;                /* --table: the -F tsv table of stdout / -o FILE; -1 = conn */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -286,6 +293,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "capture-id", required_argument, NULL, OPT_CAPTURE_ID },
         { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
         { "packet-keys", no_argument, NULL, OPT_PACKET_KEYS },
+        { "table", required_argument, NULL, OPT_TABLE },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -293,6 +301,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 
     cli->format = "text";
     cli->color = -1;
+    cli->table = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
     /* getopt's own messages ("option requires an argument") name argv[0]:
@@ -316,13 +325,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'F':
             if (optarg[0] == '-') {
-                fprintf(stderr, "synfin: -F wants a format (text, summary, jsonl, har, ladder, html), "
+                fprintf(stderr, "synfin: -F wants a format (text, summary, jsonl, tsv, har, ladder, html), "
                                 "not the option '%s'\n", optarg);
                 return -1;
             }
             if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
-                strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
-                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder, html)\n",
+                strcmp(optarg, "tsv") && strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, tsv, har, ladder, html)\n",
                         optarg);
                 return -1;
             }
@@ -349,6 +358,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             cli->cid_seed = (uint16_t)v;
             break;
         }
+        case OPT_TABLE:
+            cli->table = sf_table_parse(optarg);
+            if (cli->table < 0) {
+                fprintf(stderr, "synfin: --table wants conn, http or packet, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case OPT_PACKET_KEYS:
             cli->packet_keys = true;
             break;
@@ -555,6 +571,15 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     }
     if (cli->follow && cli->format_given) {
         fprintf(stderr, "synfin: --follow is an output of its own: it does not take -F\n");
+        return -1;
+    }
+    if (cli->table >= 0 && strcmp(cli->format, "tsv") != 0) {
+        fprintf(stderr, "synfin: --table chooses a table of -F tsv\n");
+        return -1;
+    }
+    if (cli->table >= 0 && sf_cli_tsv_is_dir(cli->outpath)) {
+        fprintf(stderr, "synfin: -F tsv -o DIR writes every table: --table is for one table on standard "
+                        "output or -o FILE\n");
         return -1;
     }
     if (cli->follow && cli->display_filter) {
@@ -995,12 +1020,15 @@ int main(int argc, char **argv)
     struct sf_run_end end;
     struct sf_filter *yf = NULL;       /* -Y */
     bool frames_only;                  /* -r ... -w OUT without -F */
+    bool tsv_dir;                      /* -F tsv -o DIR */
+    struct sf_tsv_files tsv;
     FILE *fout = stdout;
     char err[600];
     uint64_t frame_no = 0;
     int rc = 0, r;
 
     memset(&cli, 0, sizeof(cli));
+    memset(&tsv, 0, sizeof(tsv));
     sf_i18n_setup(argc, argv);
     memset(&run, 0, sizeof(run));
     r = parse_args(&cli, argc, argv);
@@ -1084,7 +1112,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (cli.outpath) {
+    tsv_dir = strcmp(cli.format, "tsv") == 0 && sf_cli_tsv_is_dir(cli.outpath);
+    if (cli.outpath && !tsv_dir) {
         fout = fopen(cli.outpath, "w");
         if (!fout) {
             fprintf(stderr, "synfin: cannot write %s: %s\n", cli.outpath, strerror(errno));
@@ -1141,7 +1170,16 @@ int main(int argc, char **argv)
         rc = sf_out_summary_new(&out, &oo);
     else if (strcmp(cli.format, "jsonl") == 0)
         rc = sf_out_jsonl_new(&out, &oo);
-    else if (strcmp(cli.format, "har") == 0)
+    else if (strcmp(cli.format, "tsv") == 0) {
+        rc = sf_cli_tsv_open(&tsv, tsv_dir ? cli.outpath : NULL, fout, cli.table < 0 ? SF_TABLE_CONN : cli.table,
+                             cli.packet_keys, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "synfin: %s\n", err);
+            rc = 1;
+            goto done;
+        }
+        rc = sf_out_tsv_new(&out, &oo, tsv.f);
+    } else if (strcmp(cli.format, "har") == 0)
         rc = sf_out_har_new(&out, &oo, &cli.hopts);
     else if (strcmp(cli.format, "ladder") == 0)
         rc = sf_out_ladder_new(&out, &oo);
@@ -1168,7 +1206,7 @@ int main(int argc, char **argv)
         cli.http.body = run.objects ? http_body : NULL;
         cli.http.follow = http_follow;
         cli.http.stream = http_stream;
-        if (strcmp(cli.format, "jsonl") == 0 && !cli.follow)
+        if ((strcmp(cli.format, "jsonl") == 0 || strcmp(cli.format, "tsv") == 0) && !cli.follow)
             cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
@@ -1277,11 +1315,16 @@ int main(int argc, char **argv)
         rc = 1;
     }
     out.destroy(out.ctx);
+    if (sf_cli_tsv_close(&tsv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "synfin: %s\n", err);
+        rc = 1;
+    }
     if (fflush(fout) != 0 || ferror(fout)) {
         fprintf(stderr, "synfin: error writing the output: %s\n", strerror(errno));
         rc = 1;
     }
 done:
+    sf_cli_tsv_close(&tsv, NULL, 0);
     if (fout != stdout)
         fclose(fout);
     if (run.dump)

@@ -146,6 +146,21 @@ void sf_store_default_capture_id(const char *const *files, size_t nfiles, char *
 /* True when id is a usable --capture-id: 1-128 characters of [A-Za-z0-9._:+=@-]. */
 bool sf_store_capture_id_ok(const char *id);
 
+/* Flat typed rows (tsv.c, docs/tsv.md): -F tsv and --db write the same rows. */
+enum sf_table { SF_TABLE_CONN = 0, SF_TABLE_HTTP, SF_TABLE_PACKET, SF_TABLE_COUNT };
+const char *sf_table_name(enum sf_table t);
+/* The table named s ("conn", "http", "packet"), or -1. */
+int sf_table_parse(const char *s);
+/* The header line: the column names, tab-separated. */
+void sf_tsv_header(struct sf_buf *b, enum sf_table t);
+/* One row each, ending in '\n'; first_ts = the run's first frame time. */
+void sf_tsv_conn_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_conn *c, int64_t first_ts);
+void sf_tsv_http_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_http_txn *t);
+void sf_tsv_packet_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_packet *p,
+                       const struct sf_pkt_view *v, int64_t first_ts);
+/* -F tsv: files[t] receives table t (header line first); NULL = not written. */
+int sf_out_tsv_new(struct sf_output *o, const struct sf_out_opts *opts, FILE *const files[SF_TABLE_COUNT]);
+
 /* Shared helpers. */
 bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn);
 /* Wireshark's Info order: "SYN, ACK" */
