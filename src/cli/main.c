@@ -25,6 +25,7 @@
 #include "cli/live_cli.h"
 #include "cli/progress.h"
 #include "cli/tsv_cli.h"
+#include "cli/db.h"
 
 #define SYNFIN_VERSION "0.1.0"
 
@@ -105,6 +106,10 @@ static const char usage_text[] =
     "                      joined by '+' (docs/jsonl.md)\n"
     "  --community-id-seed N\n"
     "                      seed of the Community ID flow hash (0-65535, default 0)\n"
+    "  --db URL            load the conn and http rows (packet rows with\n"
+    "                      --packet-keys) into PostgreSQL with COPY as they are\n"
+    "                      produced; creates the tables when missing\n"
+    "                      (docs/sql/schema.sql); without -F nothing else is written\n"
     "  --packet-keys       packet records carry uid, capture_id, file,\n"
     "                      community_id and ts_ns too; -F tsv -o DIR/ writes\n"
     "                      packet.tsv\n"
@@ -132,7 +137,7 @@ enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
-       OPT_TABLE };
+       OPT_TABLE, OPT_DB };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -170,6 +175,7 @@ struct cli {
     uint16_t cid_seed;        /* --community-id-seed */
     bool packet_keys;         /* --packet-keys */
     int table;                /* --table: the -F tsv table of stdout / -o FILE; -1 = conn */
+    const char *db;           /* --db URL */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -294,6 +300,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
         { "packet-keys", no_argument, NULL, OPT_PACKET_KEYS },
         { "table", required_argument, NULL, OPT_TABLE },
+        { "db", required_argument, NULL, OPT_DB },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -358,6 +365,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             cli->cid_seed = (uint16_t)v;
             break;
         }
+        case OPT_DB:
+            cli->db = optarg;
+            break;
         case OPT_TABLE:
             cli->table = sf_table_parse(optarg);
             if (cli->table < 0) {
@@ -1022,6 +1032,7 @@ int main(int argc, char **argv)
     bool frames_only;                  /* -r ... -w OUT without -F */
     bool tsv_dir;                      /* -F tsv -o DIR */
     struct sf_tsv_files tsv;
+    struct sf_db *db = NULL;           /* --db */
     FILE *fout = stdout;
     char err[600];
     uint64_t frame_no = 0;
@@ -1159,7 +1170,8 @@ int main(int argc, char **argv)
     memset(&out, 0, sizeof(out));
     run.out = &out;
     run.fout = fout;
-    if (frames_only) {
+    if (frames_only || (cli.db && !cli.format_given && !cli.follow)) {
+        /* -w or --db without -F: the frames or the database are the output. */
         out.packet = null_packet;
         out.conn_end = null_conn;
         out.finish = null_finish;
@@ -1187,6 +1199,16 @@ int main(int argc, char **argv)
         rc = sf_out_html_new(&out, &oo);
     else
         rc = sf_out_text_new(&out, &oo);
+    if (rc == 0 && cli.db) {
+        db = sf_db_open(cli.db, &oo, cli.packet_keys, err, sizeof(err));
+        if (!db) {
+            fprintf(stderr, "synfin: --db: %s\n", err);
+            out.destroy(out.ctx);
+            rc = 1;
+            goto done;
+        }
+        sf_db_attach(db, &out);
+    }
     if (rc == 0 && cli.export_dir) {
         run.objects = sf_objects_new(cli.export_dir, cli.export_max, err, sizeof(err));
         if (!run.objects) {
@@ -1206,7 +1228,7 @@ int main(int argc, char **argv)
         cli.http.body = run.objects ? http_body : NULL;
         cli.http.follow = http_follow;
         cli.http.stream = http_stream;
-        if ((strcmp(cli.format, "jsonl") == 0 || strcmp(cli.format, "tsv") == 0) && !cli.follow)
+        if ((strcmp(cli.format, "jsonl") == 0 || strcmp(cli.format, "tsv") == 0 || cli.db) && !cli.follow)
             cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
@@ -1264,6 +1286,15 @@ int main(int argc, char **argv)
     }
     sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
+    if (db) {
+        char loaded[160];
+        if (sf_db_commit(db, loaded, sizeof(loaded), err, sizeof(err)) != 0) {
+            fprintf(stderr, "synfin: --db: %s\n", err);
+            rc = 1;
+        } else {
+            fprintf(stderr, "synfin: --db: loaded %s rows (capture id %s)\n", loaded, cli.capture_id);
+        }
+    }
     /* The kernel's counts once: the text views end with them (on stdout);
      * for the other formats, or when stdout is not where the user looks,
      * one line on stderr as tcpdump writes it. */
@@ -1324,6 +1355,7 @@ int main(int argc, char **argv)
         rc = 1;
     }
 done:
+    sf_db_close(db);
     sf_cli_tsv_close(&tsv, NULL, 0);
     if (fout != stdout)
         fclose(fout);

@@ -65,8 +65,9 @@ assert len({r["file"] for r in merged}) == 2
 EOF
 
 # --capture-id; a bad one is refused (exit 2), as is a seed out of range.
-"$SYNFIN" -F jsonl --capture-id sensor1.2026-12-02 -r "$a" | grep '"type":"conn"' | head -1 |
-    grep -q '"uid":"sensor1.2026-12-02/0","capture_id":"sensor1.2026-12-02"' || fail "--capture-id not used"
+"$SYNFIN" -F jsonl --capture-id sensor1.2026-12-02 -r "$a" >"$TMP/sk5.jsonl"
+grep -q '"type":"conn","conn":0,"uid":"sensor1.2026-12-02/0","capture_id":"sensor1.2026-12-02"' "$TMP/sk5.jsonl" ||
+    fail "--capture-id not used"
 for bad in "" "a/b" "has space" "$(printf 'x%.0s' $(seq 130))"; do
     rc=0; "$SYNFIN" -F jsonl --capture-id "$bad" -r "$a" >/dev/null 2>&1 || rc=$?
     [ $rc -eq 2 ] || fail "--capture-id '$bad' accepted (exit $rc)"
@@ -87,8 +88,9 @@ t="$CORPUS/zeek/communityid-tcp.pcap"
 if [ -f "$t" ]; then
     for pair in "0 1:LQU9qZlK+B5F3KDmev6m5PMibrg=" "1 1:3V71V58M3Ksw/yuFALMcW0LAHvc="; do
         set -- $pair
-        "$SYNFIN" -F jsonl --community-id-seed "$1" -r "$t" | grep '"type":"conn"' |
-            grep -qF "\"community_id\":\"$2\"" || fail "seed $1: not the spec's $2"
+        "$SYNFIN" -F jsonl --community-id-seed "$1" -r "$t" >"$TMP/sk6.jsonl"
+        grep '"type":"conn"' "$TMP/sk6.jsonl" | grep -F "\"community_id\":\"$2\"" >/dev/null ||
+            fail "seed $1: not the spec's $2"
     done
 fi
 

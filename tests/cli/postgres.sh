@@ -1,0 +1,163 @@
+# --db: a PostgreSQL 15 cluster of our own (initdb + pg_ctl in a temp dir, on
+# 127.0.0.1 and a free port, run as an unprivileged user when we are root)
+# loads the bundled captures; the database must hold what -F jsonl of the
+# same runs says (counts, bytes, retransmissions, close kinds, HTTP), the
+# tables must have the columns of -F tsv in order, a failed load must say
+# why and exit 1 leaving nothing behind, and docs/sql/*.sql must run and
+# agree with the jsonl.  The cluster is stopped (by PID) and removed after,
+# also on failure.
+. "$(dirname "$0")/lib.sh"
+# A command that fails outside a check still says where (set -e is silent).
+trap 'echo "postgres.sh: line $LINENO: a command failed" >&2' ERR
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/pg_ctl" ] ||
+    fail "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/deps.sh test installs postgresql)"
+command -v psql >/dev/null || fail "psql not found (postgresql-client)"
+
+# Not under $TMP: the server's user must reach it.
+PGD=$(mktemp -d /tmp/synfin-pg.XXXXXX)
+PGPID=
+cleanup() {
+    if [ -n "$PGPID" ] && kill -0 "$PGPID" 2>/dev/null; then
+        kill -INT "$PGPID" 2>/dev/null   # fast shutdown
+        for _ in $(seq 100); do kill -0 "$PGPID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$PGPID" 2>/dev/null || true
+    fi
+    rm -rf "$PGD"
+}
+trap cleanup EXIT
+RUNAS=()
+if [ "$(id -u)" -eq 0 ]; then
+    # initdb refuses root: the server runs as nobody, in a directory it owns.
+    chown 65534:65534 "$PGD"
+    RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+fi
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$PGD" && "${RUNAS[@]}" env HOME="$PGD" "$PGBIN/initdb" -D "$PGD/data" -U synfin -A trust -E UTF8 --no-locale \
+    --no-sync >"$PGD/initdb.log" 2>&1) || fail "initdb failed: $(tail -5 "$PGD/initdb.log")"
+(cd "$PGD" && "${RUNAS[@]}" env HOME="$PGD" "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGD -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+    start >"$PGD/pg_ctl.log" 2>&1) || fail "pg_ctl start failed: $(tail -5 "$PGD/server.log" 2>/dev/null)"
+PGPID=$(head -1 "$PGD/data/postmaster.pid")
+URL="postgresql://synfin@127.0.0.1:$PORT/postgres"
+q() { psql "$URL" -X -q -At -F '|' -v ON_ERROR_STOP=1 "$@"; }
+q -c "CREATE DATABASE store" || fail "CREATE DATABASE failed"
+URL="postgresql://synfin@127.0.0.1:$PORT/store"
+
+# Every bundled capture, each its own run and capture id, jsonl written in the same run.
+caps=(captures/*.pcap captures/h2/*.pcap* captures/tls/*.pcap*)
+mkdir -p "$TMP/pg"
+i=0
+for cap in "${caps[@]}"; do
+    i=$((i + 1))
+    "$SYNFIN" --db "$URL" -F jsonl -o "$TMP/pg/$i.jsonl" -r "$cap" 2>"$TMP/pg/err" ||
+        fail "--db on $cap: exit $?: $(cat "$TMP/pg/err")"
+    grep -q "^synfin: --db: loaded [0-9]* conn, [0-9]* http rows" "$TMP/pg/err" || fail "no load report: $(cat "$TMP/pg/err")"
+done
+
+# Totals per capture id: the database against the jsonl.
+python3 - "$TMP/pg" <<'EOF' >"$TMP/pg/want"
+import glob, json, sys
+rows = []
+for f in sorted(glob.glob(sys.argv[1] + "/*.jsonl")):
+    recs = [json.loads(l) for l in open(f)]
+    conns = [r for r in recs if r["type"] == "conn"]
+    http = [r for r in recs if r["type"] == "http"]
+    if not conns and not http:
+        continue
+    cid = (conns or http)[0]["capture_id"]
+    a = lambda r, k: r["analysis"]["c2s"][k] + r["analysis"]["s2c"][k]
+    rows.append("|".join(str(x) for x in (
+        cid, len(conns), sum(r["packets"] for r in conns),
+        sum(r["data"]["c2s"]["bytes"] + r["data"]["s2c"]["bytes"] for r in conns),
+        sum(a(r, "retransmissions") for r in conns), sum(a(r, "dup_acks") for r in conns),
+        sum(1 for r in conns if r["close"]["kind"] == "four_way"),
+        sum(1 for r in conns if r["close"]["kind"] in ("rst_abort", "refused")),
+        len(http), sum(1 for r in http if r["response"]), sum(r["response"]["body_bytes"] for r in http if r["response"]),
+        len({r["community_id"] for r in conns}))))
+print("\n".join(sorted(rows)))
+EOF
+q -c "SELECT c.capture_id, c.conns, c.packets, c.bytes, c.rexmit, c.dups, c.four_way, c.resets,
+             coalesce(h.txns, 0), coalesce(h.responses, 0), coalesce(h.body, 0), c.cids
+      FROM (SELECT capture_id, count(*) conns, sum(packets) packets, sum(c2s_bytes + s2c_bytes) bytes,
+                   sum(c2s_retransmissions + s2c_retransmissions) rexmit, sum(c2s_dup_acks + s2c_dup_acks) dups,
+                   count(*) FILTER (WHERE close_kind = 'four_way') four_way,
+                   count(*) FILTER (WHERE close_kind IN ('rst_abort', 'refused')) resets,
+                   count(DISTINCT community_id) cids
+            FROM conn GROUP BY capture_id) c
+      LEFT JOIN (SELECT capture_id, count(*) txns, count(status) responses, sum(response_body_bytes) body
+                 FROM http GROUP BY capture_id) h USING (capture_id)
+      ORDER BY 1" | sort >"$TMP/pg/got"
+[ -s "$TMP/pg/want" ] || fail "no records in the jsonl"
+diff "$TMP/pg/want" "$TMP/pg/got" >"$TMP/pg/diff" || fail "database totals differ from jsonl: $(head -10 "$TMP/pg/diff")"
+ncap=$(wc -l <"$TMP/pg/want")
+
+# The tables' columns, in order, are the -F tsv header (the contract of docs/tsv.md).
+for t in conn http packet; do
+    # Whole output to a file first: head would end the pipe early (SIGPIPE under pipefail).
+    "$SYNFIN" -F tsv --table $t -r captures/http-gzip.pcap >"$TMP/pg/$t.tsv"
+    want=$(sed -n 1p "$TMP/pg/$t.tsv" | tr '\t' ',')
+    got=$(q -c "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns
+                WHERE table_name = '$t'")
+    [ "$want" = "$got" ] || fail "table $t columns differ from the tsv header: $got"
+done
+
+# Loading a capture id again fails, says why, exits 1, and leaves nothing (its http rows neither).
+before=$(q -c "SELECT (SELECT count(*) FROM conn) || '/' || (SELECT count(*) FROM http)")
+rc=0; "$SYNFIN" --db "$URL" -r captures/http-keepalive-3get.pcap 2>"$TMP/pg/err" >"$TMP/pg/out" || rc=$?
+[ $rc -eq 1 ] || fail "second load of a capture id: exit $rc"
+grep -q "duplicate key" "$TMP/pg/err" || fail "second load: the reason is not given: $(cat "$TMP/pg/err")"
+[ ! -s "$TMP/pg/out" ] || fail "--db without -F wrote to standard output"
+after=$(q -c "SELECT (SELECT count(*) FROM conn) || '/' || (SELECT count(*) FROM http)")
+[ "$before" = "$after" ] || fail "a failed load left rows behind ($before -> $after)"
+# No server: exit 1 with the reason, before reading anything.
+rc=0; "$SYNFIN" --db "postgresql://synfin@127.0.0.1:1/store" -r captures/http-gzip.pcap 2>"$TMP/pg/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "^synfin: --db: cannot connect" "$TMP/pg/err" || fail "unreachable server: exit $rc, $(cat "$TMP/pg/err")"
+
+# --packet-keys loads the packet table: one row per packet record, same uids as the conn table.
+"$SYNFIN" --db "$URL" --packet-keys --capture-id pk -F jsonl -o "$TMP/pg/pk.json" -r captures/tcp-loss-retransmit.pcap \
+    2>"$TMP/pg/err" || fail "--packet-keys load: $(cat "$TMP/pg/err")"
+want=$(grep -c '"type":"packet"' "$TMP/pg/pk.json")
+got=$(q -c "SELECT count(*) FROM packet WHERE capture_id = 'pk'")
+[ "$want" = "$got" ] || fail "packet rows $got, jsonl packet records $want"
+orphans=$(q -c "SELECT count(*) FROM packet p WHERE capture_id = 'pk' AND uid IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM conn c WHERE c.uid = p.uid)")
+[ "$orphans" = 0 ] || fail "$orphans packet rows name no connection"
+
+# docs/sql: every query runs; each agrees with the jsonl of the runs.
+for f in docs/sql/*.sql; do
+    [ "$(basename "$f")" = schema.sql ] && continue
+    q -v threshold=1 -f "$f" >"$TMP/pg/$(basename "$f" .sql).out" 2>"$TMP/pg/err" || fail "$f: $(cat "$TMP/pg/err")"
+done
+cat "$TMP/pg"/[0-9]*.jsonl "$TMP/pg/pk.json" >"$TMP/pg/all.jsonl"
+python3 - "$TMP/pg" <<'EOF' || fail "docs/sql results differ from the jsonl"
+import collections, json, sys
+d = sys.argv[1]
+recs = [json.loads(l) for l in open(d + "/all.jsonl")]
+conns = [r for r in recs if r["type"] == "conn"]
+http = [r for r in recs if r["type"] == "http" and r["ts_ns"] is not None]
+rows = lambda n: [l.split("|") for l in open("%s/%s.out" % (d, n)).read().splitlines()]
+# close kinds per hour: the counts add up to the connections, kind by kind.
+kinds = collections.Counter(r["close"]["kind"] for r in conns)
+got = collections.Counter()
+for hour, kind, n in rows("close_kinds_per_hour"):
+    got[kind] += int(n)
+assert got == kinds, (got, kinds)
+# slowest transactions: the first is the longest of the jsonl.
+top = rows("slowest_transactions")[0]
+longest = max(r["end_ns"] - r["ts_ns"] for r in http)
+assert abs(float(top[8]) - longest / 1e9) < 1e-9, (top, longest)
+assert len(rows("slowest_transactions")) == min(20, len(http))
+# retransmission rate per server: the retransmissions of every server add up.
+per = collections.Counter()
+for r in conns:
+    per[(r["server"], r["server_port"])] += r["analysis"]["c2s"]["retransmissions"] + r["analysis"]["s2c"]["retransmissions"]
+got = {(s, int(p)): int(x) for s, p, n, seg, x, pct in rows("retransmission_rate_per_server")}
+assert got == dict(per), "retransmissions per server"
+assert any(v > 0 for v in got.values()), "no retransmission at all"
+# RST storms with threshold 1: every reset or refused connection is counted once.
+resets = sum(1 for r in conns if r["close"]["kind"] in ("rst_abort", "refused"))
+assert resets > 0
+assert sum(int(r[3]) for r in rows("rst_storms")) == resets, "resets"
+EOF
+echo "PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}'): $ncap captures loaded = jsonl totals; columns = tsv; failed loads say why and leave nothing; docs/sql agree"
