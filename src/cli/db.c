@@ -56,6 +56,15 @@ static void fail(struct sf_db *db, const char *what, PGconn *pg, const PGresult 
     fprintf(stderr, "synfin: --db: %s\n", db->err);
 }
 
+/* libpq prints the server's notices on stderr by default; "relation ...
+ * already exists, skipping" from the IF NOT EXISTS of the schema is none
+ * of the user's business. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static int exec_ok(struct sf_db *db, PGconn *pg, const char *sql, const char *what)
 {
     PGresult *res = PQexec(pg, sql);
@@ -130,7 +139,7 @@ struct sf_db *sf_db_open(const char *url, const struct sf_out_opts *opts, bool p
             /* The schema once, serialised by an advisory lock held until
              * COMMIT: CREATE ... IF NOT EXISTS races with itself when
              * several runs (a Slurm array) start at the same moment. */
-            PQsetNoticeProcessor(t->pg, NULL, NULL);   /* "already exists, skipping" is no news */
+            PQsetNoticeProcessor(t->pg, quiet_notice, NULL);
             if (exec_ok(db, t->pg, "BEGIN", "creating the tables") != 0 ||
                 exec_ok(db, t->pg, "SELECT pg_advisory_xact_lock(7332746943012566337)", "creating the tables") != 0 ||
                 exec_ok(db, t->pg, sf_schema_sql, "creating the tables (docs/sql/schema.sql)") != 0 ||
@@ -303,16 +312,16 @@ int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t
             PGresult *res = PQexec(t->pg, "ROLLBACK");
             PQclear(res);
         } else if (exec_ok(db, t->pg, "COMMIT", "COMMIT") != 0) {
-            db->failed = true;
+            db->failed = true;   /* exec_ok wrote the reason into db->err */
             fprintf(stderr, "synfin: --db: %s\n", db->err);
         } else {
             committed++;
         }
     }
     if (db->failed) {
-        snprintf(err, errlen, "%s (%s)", db->err,
-                 committed ? "the tables committed before the failure keep this run's rows"
-                           : "nothing of this run was loaded");
+        /* The reason itself was printed when it happened (fail()). */
+        snprintf(err, errlen, "%s", committed ? "the tables committed before the failure keep this run's rows"
+                                              : "nothing of this run was loaded");
         return -1;
     }
     for (int i = 0; i < SF_TABLE_COUNT && at + 1 < donelen; i++) {

@@ -21,8 +21,11 @@ struct sf_db *sf_db_open(const char *url, const struct sf_out_opts *opts, bool p
 int sf_db_attach(struct sf_db *db, struct sf_output *out);
 
 /* Ends the COPYs and commits them all, or rolls all back when one failed.
- * Returns 0 with what was loaded in `done` (e.g. "12 conn, 7 http rows"),
- * or -1 with the reason in err.  Call once, after the output's finish. */
+ * Returns 0 with what was loaded in `done` (e.g. "12 conn, 7 http"), or -1
+ * with what became of the run in err ("nothing of this run was loaded");
+ * the reason of a failure is printed on stderr when it happens
+ * ("synfin: --db: loading table conn: ERROR: ...").  Call once, after the
+ * output's finish. */
 int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t errlen);
 
 /* Closes the connections (rolling back what was not committed). NULL is accepted. */

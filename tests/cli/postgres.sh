@@ -110,6 +110,19 @@ grep -q "duplicate key" "$TMP/pg/err" || fail "second load: the reason is not gi
 [ ! -s "$TMP/pg/out" ] || fail "--db without -F wrote to standard output"
 after=$(q -c "SELECT (SELECT count(*) FROM conn) || '/' || (SELECT count(*) FROM http)")
 [ "$before" = "$after" ] || fail "a failed load left rows behind ($before -> $after)"
+# A row the server refuses in the middle of a run (a CHECK an administrator
+# added: no client port below 40000): exit 1 with the server's reason, and
+# neither table keeps anything of the run, http included.
+q -c "CREATE DATABASE strict" || fail "CREATE DATABASE strict"
+SURL="postgresql://synfin@127.0.0.1:$PORT/strict"
+"$SYNFIN" --db "$SURL" --capture-id first -r captures/http-gzip.pcap 2>"$TMP/pg/err" || fail "strict: first load"
+psql "$SURL" -X -q -v ON_ERROR_STOP=1 -c "ALTER TABLE conn ADD CONSTRAINT low_ports CHECK (client_port > 40000)" ||
+    fail "ALTER TABLE"
+rc=0; "$SYNFIN" --db "$SURL" -r captures/http-keepalive-3get.pcap 2>"$TMP/pg/err" || rc=$?
+[ $rc -eq 1 ] && grep -q 'loading table conn: .*low_ports' "$TMP/pg/err" ||
+    fail "refused row: exit $rc, $(cat "$TMP/pg/err")"
+n=$(psql "$SURL" -X -At -c "SELECT (SELECT count(*) FROM conn) || '/' || (SELECT count(*) FROM http)")
+[ "$n" = "1/1" ] || fail "a refused row left $n conn/http rows (want the first run's 1/1)"
 # No server: exit 1 with the reason, before reading anything.
 rc=0; "$SYNFIN" --db "postgresql://synfin@127.0.0.1:1/store" -r captures/http-gzip.pcap 2>"$TMP/pg/err" || rc=$?
 [ $rc -eq 1 ] && grep -q "^synfin: --db: cannot connect" "$TMP/pg/err" || fail "unreachable server: exit $rc, $(cat "$TMP/pg/err")"
