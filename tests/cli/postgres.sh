@@ -137,12 +137,24 @@ orphans=$(q -c "SELECT count(*) FROM packet p WHERE capture_id = 'pk' AND uid IS
                 AND NOT EXISTS (SELECT 1 FROM conn c WHERE c.uid = p.uid)")
 [ "$orphans" = 0 ] || fail "$orphans packet rows name no connection"
 
+# -Y selects the rows as it selects the records.
+"$SYNFIN" --db "$URL" --capture-id sel -Y 'http.status == 200' -F jsonl -o "$TMP/pg/sel.json" \
+    -r captures/http-keepalive-3get.pcap -r captures/http-refused.pcap 2>"$TMP/pg/err" || fail "-Y load: $(cat "$TMP/pg/err")"
+want=$(python3 -c 'import json, sys
+r = [json.loads(l)["type"] for l in open(sys.argv[1])]
+print("%d/%d" % (r.count("conn"), r.count("http")))' "$TMP/pg/sel.json")
+got=$(q -c "SELECT (SELECT count(*) FROM conn WHERE capture_id = 'sel') || '/' ||
+                   (SELECT count(*) FROM http WHERE capture_id = 'sel' AND status = 200)")
+[ "$want" = "$got" ] && [ "$want" != 0/0 ] || fail "-Y: database $got, jsonl $want (conn/http)"
+[ "$(q -c "SELECT count(*) FROM http WHERE capture_id = 'sel' AND status IS DISTINCT FROM 200")" = 0 ] ||
+    fail "-Y: rows it does not select were loaded"
+
 # docs/sql: every query runs; each agrees with the jsonl of the runs.
 for f in docs/sql/*.sql; do
     [ "$(basename "$f")" = schema.sql ] && continue
     q -v threshold=1 -f "$f" >"$TMP/pg/$(basename "$f" .sql).out" 2>"$TMP/pg/err" || fail "$f: $(cat "$TMP/pg/err")"
 done
-cat "$TMP/pg"/[0-9]*.jsonl "$TMP/pg/pk.json" >"$TMP/pg/all.jsonl"
+cat "$TMP/pg"/[0-9]*.jsonl "$TMP/pg/pk.json" "$TMP/pg/sel.json" >"$TMP/pg/all.jsonl"
 python3 - "$TMP/pg" <<'EOF' || fail "docs/sql results differ from the jsonl"
 import collections, json, sys
 d = sys.argv[1]
