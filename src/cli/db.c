@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -16,7 +17,8 @@
 struct db_table {
     PGconn *pg;
     struct sf_buf rows;      /* rows not yet handed to libpq */
-    uint64_t sent;           /* rows written */
+    uint64_t batch;          /* rows written into the COPY in progress */
+    uint64_t loaded;         /* rows committed */
     bool on;
 };
 
@@ -27,8 +29,13 @@ struct sf_db {
     int64_t first_ts;
     bool failed;             /* the first failure is in err */
     char err[512];
+    int64_t every_ns;        /* --db-commit-every; 0 = one transaction for the run */
+    int64_t last_commit;     /* time of the last commit (capture or wall clock), -1 none yet */
+    uint64_t commits;        /* batches committed before the end */
     struct sf_output inner;  /* the output it was attached to */
 };
+
+static void maybe_commit(struct sf_db *db, int64_t now);
 
 /* The server's message, one line (libpq's end with a newline). */
 static void pg_reason(char *out, size_t n, const char *what, PGconn *pg, const PGresult *res)
@@ -115,7 +122,8 @@ static int start_copy(struct sf_db *db, enum sf_table t)
     return rc;
 }
 
-struct sf_db *sf_db_open(const char *url, const struct sf_out_opts *opts, bool packets, char *err, size_t errlen)
+struct sf_db *sf_db_open(const char *url, const struct sf_out_opts *opts, bool packets, int64_t every_ns,
+                         char *err, size_t errlen)
 {
     struct sf_db *db = calloc(1, sizeof(*db));
     if (!db) {
@@ -123,6 +131,8 @@ struct sf_db *sf_db_open(const char *url, const struct sf_out_opts *opts, bool p
         return NULL;
     }
     db->opts = *opts;
+    db->every_ns = every_ns;
+    db->last_commit = -1;
     for (int i = 0; i < SF_TABLE_COUNT; i++) {
         struct db_table *t = &db->t[i];
         if (i == SF_TABLE_PACKET && !packets)
@@ -180,7 +190,7 @@ static void row_done(struct sf_db *db, enum sf_table i)
         sf_buf_reset(&t->rows);
         return;
     }
-    t->sent++;
+    t->batch++;
     send_rows(db, i, false);
 }
 
@@ -203,6 +213,7 @@ static void tee_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt
     struct sf_db *db = ctx;
     db->inner.packet(db->inner.ctx, p, v);
     db_packet(db, p, v);
+    maybe_commit(db, p->ts_ns);
 }
 
 static void tee_conn(void *ctx, const struct sf_conn *c)
@@ -237,10 +248,17 @@ static void tee_flush(void *ctx)
     struct sf_db *db = ctx;
     if (db->inner.flush)
         db->inner.flush(db->inner.ctx);
-    /* Live capture: rows reach the server as they are produced. */
+    /* Live capture: rows reach the server as they are produced, and are
+     * committed every --db-commit-every seconds of the wall clock even
+     * while the wire is quiet. */
     for (int i = 0; i < SF_TABLE_COUNT; i++)
         if (db->t[i].on)
             send_rows(db, (enum sf_table)i, true);
+    if (db->every_ns > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        maybe_commit(db, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+    }
 }
 
 static void tee_destroy(void *ctx)
@@ -271,12 +289,10 @@ int sf_db_attach(struct sf_db *db, struct sf_output *out)
     return 0;
 }
 
-int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t errlen)
+/* Ends every COPY and commits every table, or rolls every one back when
+ * one failed; with `again`, starts the next COPYs.  Returns 0 or -1. */
+static int end_batch(struct sf_db *db, bool again)
 {
-    size_t at = 0;
-    int committed = 0;
-
-    done[0] = '\0';
     /* End every COPY; the server checks each row as it arrives, so a row
      * it refused shows in the COPY's result. */
     for (int i = 0; i < SF_TABLE_COUNT; i++) {
@@ -294,10 +310,10 @@ int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t
         while ((res = PQgetResult(t->pg)) != NULL) {
             if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 fail(db, what, t->pg, res);
-            else if (strtoull(PQcmdTuples(res), NULL, 10) != t->sent) {
+            else if (strtoull(PQcmdTuples(res), NULL, 10) != t->batch) {
                 char m[128];
                 snprintf(m, sizeof(m), "%s: the server took %s of %llu rows", what, PQcmdTuples(res),
-                         (unsigned long long)t->sent);
+                         (unsigned long long)t->batch);
                 fail(db, m, t->pg, NULL);
             }
             PQclear(res);
@@ -315,20 +331,73 @@ int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t
             db->failed = true;   /* exec_ok wrote the reason into db->err */
             fprintf(stderr, "synfin: --db: %s\n", db->err);
         } else {
-            committed++;
+            t->loaded += t->batch;
+        }
+        t->batch = 0;
+    }
+    if (db->failed)
+        return -1;
+    if (!again)
+        return 0;
+    db->commits++;
+    for (int i = 0; i < SF_TABLE_COUNT; i++) {
+        if (db->t[i].on && start_copy(db, (enum sf_table)i) != 0) {
+            db->failed = true;
+            fprintf(stderr, "synfin: --db: %s\n", db->err);
+            return -1;
         }
     }
-    if (db->failed) {
+    return 0;
+}
+
+/* --db-commit-every: a batch ends once its first row is that old (capture
+ * time with files, the wall clock at live flushes). */
+static void maybe_commit(struct sf_db *db, int64_t now)
+{
+    if (db->every_ns <= 0 || db->failed)
+        return;
+    if (db->last_commit < 0) {
+        db->last_commit = now;
+        return;
+    }
+    if (now - db->last_commit < db->every_ns)
+        return;
+    db->last_commit = now;
+    end_batch(db, true);
+}
+
+int sf_db_commit(struct sf_db *db, char *done, size_t donelen, char *err, size_t errlen)
+{
+    size_t at = 0;
+
+    done[0] = '\0';
+    if (db->failed || end_batch(db, false) != 0) {
         /* The reason itself was printed when it happened (fail()). */
-        snprintf(err, errlen, "%s", committed ? "the tables committed before the failure keep this run's rows"
-                                              : "nothing of this run was loaded");
+        if (db->commits)
+            snprintf(err, errlen, "the %llu batches committed before the failure (--db-commit-every) stay, "
+                                  "the rest of the run was not loaded", (unsigned long long)db->commits);
+        else
+            snprintf(err, errlen, "nothing of this run was loaded");
+        if (!db->failed)
+            db->failed = true;
+        /* A failure before the end still ends the COPYs: roll them back. */
+        for (int i = 0; i < SF_TABLE_COUNT; i++) {
+            if (db->t[i].on && PQtransactionStatus(db->t[i].pg) != PQTRANS_IDLE) {
+                PGresult *res;
+                PQputCopyEnd(db->t[i].pg, "synfin: load failed");
+                while ((res = PQgetResult(db->t[i].pg)) != NULL)
+                    PQclear(res);
+                res = PQexec(db->t[i].pg, "ROLLBACK");
+                PQclear(res);
+            }
+        }
         return -1;
     }
     for (int i = 0; i < SF_TABLE_COUNT && at + 1 < donelen; i++) {
         int n;
         if (!db->t[i].on)
             continue;
-        n = snprintf(done + at, donelen - at, "%s%llu %s", at ? ", " : "", (unsigned long long)db->t[i].sent,
+        n = snprintf(done + at, donelen - at, "%s%llu %s", at ? ", " : "", (unsigned long long)db->t[i].loaded,
                      sf_table_name((enum sf_table)i));
         if (n < 0)
             break;

@@ -110,6 +110,9 @@ static const char usage_text[] =
     "                      --packet-keys) into PostgreSQL with COPY as they are\n"
     "                      produced; creates the tables when missing\n"
     "                      (docs/sql/schema.sql); without -F nothing else is written\n"
+    "  --db-commit-every S commit the rows loaded so far every S seconds (capture\n"
+    "                      time; wall clock with -i); default: once at the end for\n"
+    "                      files (all or nothing), every 10 s with -i\n"
     "  --packet-keys       packet records carry uid, capture_id, file,\n"
     "                      community_id and ts_ns too; -F tsv -o DIR/ writes\n"
     "                      packet.tsv\n"
@@ -137,7 +140,7 @@ enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
-       OPT_TABLE, OPT_DB };
+       OPT_TABLE, OPT_DB, OPT_DB_EVERY };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -176,6 +179,7 @@ struct cli {
     bool packet_keys;         /* --packet-keys */
     int table;                /* --table: the -F tsv table of stdout / -o FILE; -1 = conn */
     const char *db;           /* --db URL */
+    int64_t db_every_ns;      /* --db-commit-every; -1 = the default (0 files, 10 s live) */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -301,6 +305,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "packet-keys", no_argument, NULL, OPT_PACKET_KEYS },
         { "table", required_argument, NULL, OPT_TABLE },
         { "db", required_argument, NULL, OPT_DB },
+        { "db-commit-every", required_argument, NULL, OPT_DB_EVERY },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -309,6 +314,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     cli->format = "text";
     cli->color = -1;
     cli->table = -1;
+    cli->db_every_ns = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
     /* getopt's own messages ("option requires an argument") name argv[0]:
@@ -367,6 +373,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         }
         case OPT_DB:
             cli->db = optarg;
+            break;
+        case OPT_DB_EVERY:
+            if (parse_secs(optarg, &cli->db_every_ns) != 0) {
+                fprintf(stderr, "synfin: --db-commit-every wants seconds (0 = once, at the end), not '%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_TABLE:
             cli->table = sf_table_parse(optarg);
@@ -1200,7 +1213,10 @@ int main(int argc, char **argv)
     else
         rc = sf_out_text_new(&out, &oo);
     if (rc == 0 && cli.db) {
-        db = sf_db_open(cli.db, &oo, cli.packet_keys, err, sizeof(err));
+        /* A live capture has no end to wait for: its rows are committed
+         * every 10 s unless told otherwise. */
+        int64_t every = cli.db_every_ns >= 0 ? cli.db_every_ns : cli.iface ? (int64_t)10 * 1000000000 : 0;
+        db = sf_db_open(cli.db, &oo, cli.packet_keys, every, err, sizeof(err));
         if (!db) {
             fprintf(stderr, "synfin: --db: %s\n", err);
             out.destroy(out.ctx);

@@ -123,6 +123,22 @@ rc=0; "$SYNFIN" --db "$SURL" -r captures/http-keepalive-3get.pcap 2>"$TMP/pg/err
     fail "refused row: exit $rc, $(cat "$TMP/pg/err")"
 n=$(psql "$SURL" -X -At -c "SELECT (SELECT count(*) FROM conn) || '/' || (SELECT count(*) FROM http)")
 [ "$n" = "1/1" ] || fail "a refused row left $n conn/http rows (want the first run's 1/1)"
+# --db-commit-every: what was committed before the refused row stays.  The
+# merged run is http-server-close (client port 58202), then 2000 s later
+# http-100-continue (39024, refused): a commit every second of capture time
+# commits the first connection and its transactions when the second file's
+# first packet comes.
+rc=0; "$SYNFIN" --db "$SURL" --db-commit-every 1 --capture-id batches -F jsonl -o "$TMP/pg/batches.json" \
+    -r captures/http-server-close.pcap -r captures/http-100-continue.pcap 2>"$TMP/pg/err" || rc=$?
+[ $rc -eq 1 ] && grep -q 'low_ports' "$TMP/pg/err" && grep -q 'batches committed before the failure' "$TMP/pg/err" ||
+    fail "--db-commit-every with a refused row: exit $rc, $(cat "$TMP/pg/err")"
+want=$(python3 -c 'import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+print("%d/%d" % (sum(1 for x in r if x["type"] == "conn" and x["client_port"] == 58202),
+                 sum(1 for x in r if x["type"] == "http" and x["file"].endswith("server-close.pcap"))))' "$TMP/pg/batches.json")
+n=$(psql "$SURL" -X -At -c "SELECT (SELECT count(*) FROM conn WHERE capture_id = 'batches') || '/' ||
+                                   (SELECT count(*) FROM http WHERE capture_id = 'batches')")
+[ "$n" = "$want" ] && [ "$want" != 0/0 ] || fail "--db-commit-every kept $n conn/http rows, want the first file's $want"
 # No server: exit 1 with the reason, before reading anything.
 rc=0; "$SYNFIN" --db "postgresql://synfin@127.0.0.1:1/store" -r captures/http-gzip.pcap 2>"$TMP/pg/err" || rc=$?
 [ $rc -eq 1 ] && grep -q "^synfin: --db: cannot connect" "$TMP/pg/err" || fail "unreachable server: exit $rc, $(cat "$TMP/pg/err")"
