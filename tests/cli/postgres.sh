@@ -9,36 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 # A command that fails outside a check still says where (set -e is silent).
 trap 'echo "postgres.sh: line $LINENO: a command failed" >&2' ERR
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/pg_ctl" ] ||
-    fail "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/deps.sh test installs postgresql)"
+. tests/tools/pg_cluster.sh
 command -v psql >/dev/null || fail "psql not found (postgresql-client)"
-
 # Not under $TMP: the server's user must reach it.
 PGD=$(mktemp -d /tmp/synfin-pg.XXXXXX)
-PGPID=
-cleanup() {
-    if [ -n "$PGPID" ] && kill -0 "$PGPID" 2>/dev/null; then
-        kill -INT "$PGPID" 2>/dev/null   # fast shutdown
-        for _ in $(seq 100); do kill -0 "$PGPID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$PGPID" 2>/dev/null || true
-    fi
-    rm -rf "$PGD"
-}
-trap cleanup EXIT
-RUNAS=()
-if [ "$(id -u)" -eq 0 ]; then
-    # initdb refuses root: the server runs as nobody, in a directory it owns.
-    chown 65534:65534 "$PGD"
-    RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-fi
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd "$PGD" && "${RUNAS[@]}" env HOME="$PGD" "$PGBIN/initdb" -D "$PGD/data" -U synfin -A trust -E UTF8 --no-locale \
-    --no-sync >"$PGD/initdb.log" 2>&1) || fail "initdb failed: $(tail -5 "$PGD/initdb.log")"
-(cd "$PGD" && "${RUNAS[@]}" env HOME="$PGD" "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGD -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-    start >"$PGD/pg_ctl.log" 2>&1) || fail "pg_ctl start failed: $(tail -5 "$PGD/server.log" 2>/dev/null)"
-PGPID=$(head -1 "$PGD/data/postmaster.pid")
+trap 'pg_cluster_stop; rm -rf "$PGD"' EXIT
+pg_cluster_start "$PGD" 2>"$TMP/pg-start.err" || fail "$(cat "$TMP/pg-start.err")"
+PORT=$PG_PORT
+PGBIN=$PG_BIN
 URL="postgresql://synfin@127.0.0.1:$PORT/postgres"
 q() { psql "$URL" -X -q -At -F '|' -v ON_ERROR_STOP=1 "$@"; }
 q -c "CREATE DATABASE store" || fail "CREATE DATABASE failed"
