@@ -143,6 +143,22 @@ got=$(q -c "SELECT (SELECT count(*) FROM conn WHERE capture_id = 'sel') || '/' |
 [ "$(q -c "SELECT count(*) FROM http WHERE capture_id = 'sel' AND status IS DISTINCT FROM 200")" = 0 ] ||
     fail "-Y: rows it does not select were loaded"
 
+# The files of -F tsv -o DIR/ load by hand into the tables of docs/sql/schema.sql
+# (psql -f, COPY ... (FORMAT text, HEADER true)) and give exactly the rows --db loaded.
+q -c "CREATE DATABASE bycopy" || fail "CREATE DATABASE bycopy"
+CURL="postgresql://synfin@127.0.0.1:$PORT/bycopy"
+psql "$CURL" -X -q -v ON_ERROR_STOP=1 -f docs/sql/schema.sql >/dev/null 2>"$TMP/pg/err" || fail "schema.sql by hand: $(cat "$TMP/pg/err")"
+"$SYNFIN" -F tsv --packet-keys --capture-id pk -o "$TMP/pg/tables/" -r captures/tcp-loss-retransmit.pcap ||
+    fail "-F tsv -o DIR/"
+for t in conn http packet; do
+    psql "$CURL" -X -q -v ON_ERROR_STOP=1 -c "\\copy $t FROM '$TMP/pg/tables/$t.tsv' (FORMAT text, HEADER true)" \
+        2>"$TMP/pg/err" || fail "COPY $t.tsv: $(cat "$TMP/pg/err")"
+    a=$(psql "$CURL" -X -At -c "SELECT md5(string_agg(x::text, '' ORDER BY x::text)) FROM $t x WHERE capture_id = 'pk'")
+    b=$(q -c "SELECT md5(string_agg(x::text, '' ORDER BY x::text)) FROM $t x WHERE capture_id = 'pk'")
+    n=$(q -c "SELECT count(*) FROM $t WHERE capture_id = 'pk'")
+    [ "$a" = "$b" ] && [ "$n" -gt 0 ] || fail "table $t: COPY of the tsv file ($a) differs from --db ($b, $n rows)"
+done
+
 # docs/sql: every query runs; each agrees with the jsonl of the runs.
 for f in docs/sql/*.sql; do
     [ "$(basename "$f")" = schema.sql ] && continue
