@@ -3,8 +3,8 @@
 #
 # Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
 # bundled captures, CLI behaviour, live capture in network namespaces and
-# --demo (root), the tshark differential over every capture, the TLS and
-# h2c test captures against tshark,
+# --demo (root), the tshark differential over every capture, Community ID
+# against tshark's communityid, the TLS and h2c test captures against tshark,
 # connection facts against tshark, the HTML report in headless Chromium, and
 # the corpus under ASan+UBSan.
 # Ends with one line "N passed, N failed".  The public corpus is read in place
