@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - installs the Debian packages a make target needs, only when missing.
-#   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd, OpenSSL libcrypto, nghttp2 (HPACK)
-#   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium
+#   scripts/deps.sh build   compiler, libpcap, zlib, brotli, zstd, OpenSSL libcrypto, nghttp2 (HPACK), libpq
+#   scripts/deps.sh test    build + cmocka, clang (ASan/UBSan/libFuzzer), tshark, tcpdump, python3, chromium,
+#                           PostgreSQL server and psql
 #   scripts/deps.sh bench   build + tshark, tcpdump, tcptrace, nginx, curl, wrk, time
 #   scripts/deps.sh captures  what scripts/make-tls-captures.sh and make-h2-captures.sh run
 set -euo pipefail
@@ -18,6 +19,8 @@ need_hdr /usr/include/brotli/decode.h libbrotli-dev
 need_hdr /usr/include/zstd.h libzstd-dev
 need_hdr /usr/include/openssl/evp.h libssl-dev
 need_hdr /usr/include/nghttp2/nghttp2.h libnghttp2-dev
+# --db loads into PostgreSQL through libpq.
+need_hdr /usr/include/postgresql/libpq-fe.h libpq-dev
 need_cmd msgfmt gettext
 
 case "${1:-build}" in
@@ -43,6 +46,9 @@ test)
     if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a >/dev/null 2>&1; then
         want+=(libclang-rt-14-dev)
     fi
+    # tests/cli/postgres.sh runs its own cluster (initdb, pg_ctl) and psql.
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
+    need_cmd psql postgresql-client
     # xgettext checks that every message has its Korean translation.
     need_cmd xgettext gettext
     ;;

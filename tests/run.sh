@@ -3,8 +3,8 @@
 #
 # Groups: cmocka unit tests (plain and ASan+UBSan), golden outputs of the
 # bundled captures, CLI behaviour, live capture in network namespaces and
-# --demo (root), the tshark differential over every capture, the TLS and
-# h2c test captures against tshark,
+# --demo (root), the tshark differential over every capture, Community ID
+# against tshark's communityid, the TLS and h2c test captures against tshark,
 # connection facts against tshark, the HTML report in headless Chromium, and
 # the corpus under ASan+UBSan.
 # Ends with one line "N passed, N failed".  The public corpus is read in place
@@ -187,6 +187,24 @@ else
     else
         bad "tls differential" "$out"
     fi
+fi
+
+# --------------------------------- Community ID vs tshark's communityid
+# The conn records' community_id against tshark's Community ID post-dissector,
+# seed 0 on every bundled capture and Zeek's traces, seed 1 on the bundled ones.
+echo "community id (tshark communityid)"
+if command -v tshark >/dev/null; then
+    zeek_caps=()
+    [ -d "$CORPUS/zeek" ] && zeek_caps=("$CORPUS"/zeek/*.pcap)
+    for seed in 0 1; do
+        caps=("${bundled[@]}" captures/tls/*.pcap* captures/h2/*.pcap*)
+        [ $seed -eq 0 ] && caps+=("${zeek_caps[@]}")
+        if out=$(python3 tests/tools/community_id.py "$SYNFIN" --seed $seed "${caps[@]}" 2>&1); then
+            ok "$(printf '%s' "$out" | tail -1)"
+        else
+            bad "community_id vs tshark (seed $seed)" "$out"
+        fi
+    done
 fi
 
 # ------------------------------- TLS and h2c test captures vs tshark

@@ -21,6 +21,7 @@ struct sf_frame {
     uint32_t linktype;    /* LINKTYPE_* of the interface that saw it */
     uint32_t iface;       /* pcapng interface id; 0 for pcap */
     uint64_t offset;      /* byte offset of the record in the input */
+    uint32_t input;       /* which input (-r, in command-line order from 0) it came from; 0 for one */
 };
 
 enum sf_capture_format { SF_FORMAT_PCAP = 1, SF_FORMAT_PCAPNG = 2 };

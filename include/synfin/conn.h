@@ -225,6 +225,7 @@ struct sf_conn {
 
     uint64_t first_frame, last_frame;
     int64_t first_ts, last_ts;
+    uint32_t first_input;          /* the input (-r) its first packet came from */
     uint64_t packets;
 
     enum sf_phase phase;           /* phase of the last packet */

@@ -127,6 +127,7 @@ struct sf_tcp_opts {
 struct sf_packet {
     uint64_t frame;          /* 1-based, across all inputs, = frame.number */
     int64_t ts_ns;
+    uint32_t input;          /* the input it was read from (sf_frame.input) */
     uint8_t ts_digits;       /* decimal digits the capture's clock resolves (6 us, 9 ns) */
     uint32_t caplen, wirelen;
     uint32_t linktype;

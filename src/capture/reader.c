@@ -340,6 +340,7 @@ static int sf_pcap_next(struct sf_reader *r, struct sf_frame *f)
     f->linktype = r->linktype;
     f->iface = 0;
     f->offset = off;
+    f->input = 0;
     if (r->snaplen && caplen > r->snaplen)
         r->warnings++;
     r->pos += SF_PCAP_REC_LEN + caplen;
@@ -568,6 +569,7 @@ static int sf_ng_orphan(struct sf_reader *r, const uint8_t *data, uint32_t caple
     f->linktype = SF_LINKTYPE_NO_IFACE;
     f->iface = UINT32_MAX;
     f->offset = off;
+    f->input = 0;
     return 1;
 }
 
@@ -616,6 +618,7 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
         f->linktype = ifc->linktype;
         f->iface = 0;
         f->offset = off;
+        f->input = 0;
         return 1;
     }
 
@@ -662,6 +665,7 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
     f->linktype = ifc->linktype;
     f->iface = id;
     f->offset = off;
+    f->input = 0;
     if (ifc->snaplen && caplen > ifc->snaplen)
         r->warnings++;
     return 1;

@@ -89,6 +89,7 @@ int sf_source_next(struct sf_source *s, struct sf_frame *f)
     if (best == s->n)
         return 0;
     *f = s->in[best].frame;
+    f->input = (uint32_t)best;
     s->in[best].pending = false;
     return 1;
 }

@@ -10,6 +10,7 @@
 #include <libintl.h>
 #include <locale.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifndef SYNFIN_LOCALEDIR
 #define SYNFIN_LOCALEDIR "/usr/local/share/locale"
@@ -23,6 +24,8 @@
 #include "cli/dfilter.h"
 #include "cli/live_cli.h"
 #include "cli/progress.h"
+#include "cli/tsv_cli.h"
+#include "cli/db.h"
 
 #define SYNFIN_VERSION "0.1.0"
 
@@ -60,6 +63,7 @@ static const char usage_text[] =
     "  -F FORMAT           text (default): per connection, packets grouped by phase\n"
     "                      summary: one line per connection\n"
     "                      jsonl: one JSON object per line (docs/jsonl.md)\n"
+    "                      tsv: flat typed tables conn, http, packet (docs/tsv.md)\n"
     "                      har: HTTP transactions as HAR 1.2 (docs/http.md)\n"
     "                      ladder: a sequence diagram per connection, 80 columns\n"
     "                      html: one self-contained page (use -o report.html):\n"
@@ -97,6 +101,23 @@ static const char usage_text[] =
     "                      'http.status >= 500' (docs/filter.md); connection terms\n"
     "                      select whole connections\n"
     "  --list-fields       the fields -Y knows, with their types\n"
+    "  --capture-id ID     the capture id of every record (uid = ID/conn); default:\n"
+    "                      the -r file names without directory and extension,\n"
+    "                      joined by '+' (docs/jsonl.md)\n"
+    "  --community-id-seed N\n"
+    "                      seed of the Community ID flow hash (0-65535, default 0)\n"
+    "  --db URL            load the conn and http rows (packet rows with\n"
+    "                      --packet-keys) into PostgreSQL with COPY as they are\n"
+    "                      produced; creates the tables when missing\n"
+    "                      (docs/sql/schema.sql); without -F nothing else is written\n"
+    "  --db-commit-every S commit the rows loaded so far every S seconds (capture\n"
+    "                      time; wall clock with -i); default: once at the end for\n"
+    "                      files (all or nothing), every 10 s with -i\n"
+    "  --packet-keys       packet records carry uid, capture_id, file,\n"
+    "                      community_id and ts_ns too; -F tsv -o DIR/ writes\n"
+    "                      packet.tsv\n"
+    "  --table T           -F tsv: the table for stdout or -o FILE: conn (default),\n"
+    "                      http or packet; -o DIR/ writes DIR/conn.tsv, http.tsv\n"
     "  --color[=WHEN]      auto (default), always or never; NO_COLOR turns it off\n"
     "tracking:\n"
     "  --idle-timeout S    end a connection after S seconds of capture time without a\n"
@@ -118,7 +139,8 @@ static const char usage_text[] =
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
-       OPT_LIST_FIELDS };
+       OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
+       OPT_TABLE, OPT_DB, OPT_DB_EVERY };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -151,6 +173,13 @@ struct cli {
     bool list_ifaces;         /* -D */
     bool version;             /* -V */
     bool demo, no_progress;
+    const char *capture_id;   /* --capture-id */
+    char capture_id_buf[160]; /* the default, derived from the inputs */
+    uint16_t cid_seed;        /* --community-id-seed */
+    bool packet_keys;         /* --packet-keys */
+    int table;                /* --table: the -F tsv table of stdout / -o FILE; -1 = conn */
+    const char *db;           /* --db URL */
+    int64_t db_every_ns;      /* --db-commit-every; -1 = the default (0 files, 10 s live) */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -271,6 +300,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "display-filter", required_argument, NULL, 'Y' },
         { "list-fields", no_argument, NULL, OPT_LIST_FIELDS },
+        { "capture-id", required_argument, NULL, OPT_CAPTURE_ID },
+        { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
+        { "packet-keys", no_argument, NULL, OPT_PACKET_KEYS },
+        { "table", required_argument, NULL, OPT_TABLE },
+        { "db", required_argument, NULL, OPT_DB },
+        { "db-commit-every", required_argument, NULL, OPT_DB_EVERY },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -278,6 +313,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 
     cli->format = "text";
     cli->color = -1;
+    cli->table = -1;
+    cli->db_every_ns = -1;
     sf_analyzer_config_default(&cli->cfg);
     sf_http_config_default(&cli->http);
     /* getopt's own messages ("option requires an argument") name argv[0]:
@@ -301,13 +338,13 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'F':
             if (optarg[0] == '-') {
-                fprintf(stderr, "synfin: -F wants a format (text, summary, jsonl, har, ladder, html), "
+                fprintf(stderr, "synfin: -F wants a format (text, summary, jsonl, tsv, har, ladder, html), "
                                 "not the option '%s'\n", optarg);
                 return -1;
             }
             if (strcmp(optarg, "text") && strcmp(optarg, "summary") && strcmp(optarg, "jsonl") &&
-                strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
-                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, har, ladder, html)\n",
+                strcmp(optarg, "tsv") && strcmp(optarg, "har") && strcmp(optarg, "ladder") && strcmp(optarg, "html")) {
+                fprintf(stderr, "synfin: unknown format '%s' (text, summary, jsonl, tsv, har, ladder, html)\n",
                         optarg);
                 return -1;
             }
@@ -316,6 +353,43 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case 'Y':
             cli->display_filter = optarg;
+            break;
+        case OPT_CAPTURE_ID:
+            if (!sf_store_capture_id_ok(optarg)) {
+                fprintf(stderr, "synfin: --capture-id wants 1 to 128 characters of A-Z a-z 0-9 . _ : + = @ -, "
+                                "not '%s'\n", optarg);
+                return -1;
+            }
+            cli->capture_id = optarg;
+            break;
+        case OPT_CID_SEED: {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v > 65535) {
+                fprintf(stderr, "synfin: --community-id-seed wants a number from 0 to 65535, not '%s'\n", optarg);
+                return -1;
+            }
+            cli->cid_seed = (uint16_t)v;
+            break;
+        }
+        case OPT_DB:
+            cli->db = optarg;
+            break;
+        case OPT_DB_EVERY:
+            if (parse_secs(optarg, &cli->db_every_ns) != 0) {
+                fprintf(stderr, "synfin: --db-commit-every wants seconds (0 = once, at the end), not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
+        case OPT_TABLE:
+            cli->table = sf_table_parse(optarg);
+            if (cli->table < 0) {
+                fprintf(stderr, "synfin: --table wants conn, http or packet, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_PACKET_KEYS:
+            cli->packet_keys = true;
             break;
         case OPT_LIST_FIELDS: {
             const char *type, *meaning, *name;
@@ -520,6 +594,15 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     }
     if (cli->follow && cli->format_given) {
         fprintf(stderr, "synfin: --follow is an output of its own: it does not take -F\n");
+        return -1;
+    }
+    if (cli->table >= 0 && strcmp(cli->format, "tsv") != 0) {
+        fprintf(stderr, "synfin: --table chooses a table of -F tsv\n");
+        return -1;
+    }
+    if (cli->table >= 0 && sf_cli_tsv_is_dir(cli->outpath)) {
+        fprintf(stderr, "synfin: -F tsv -o DIR writes every table: --table is for one table on standard "
+                        "output or -o FILE\n");
         return -1;
     }
     if (cli->follow && cli->display_filter) {
@@ -960,12 +1043,16 @@ int main(int argc, char **argv)
     struct sf_run_end end;
     struct sf_filter *yf = NULL;       /* -Y */
     bool frames_only;                  /* -r ... -w OUT without -F */
+    bool tsv_dir;                      /* -F tsv -o DIR */
+    struct sf_tsv_files tsv;
+    struct sf_db *db = NULL;           /* --db */
     FILE *fout = stdout;
     char err[600];
     uint64_t frame_no = 0;
     int rc = 0, r;
 
     memset(&cli, 0, sizeof(cli));
+    memset(&tsv, 0, sizeof(tsv));
     sf_i18n_setup(argc, argv);
     memset(&run, 0, sizeof(run));
     r = parse_args(&cli, argc, argv);
@@ -1049,7 +1136,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (cli.outpath) {
+    tsv_dir = strcmp(cli.format, "tsv") == 0 && sf_cli_tsv_is_dir(cli.outpath);
+    if (cli.outpath && !tsv_dir) {
         fout = fopen(cli.outpath, "w");
         if (!fout) {
             fprintf(stderr, "synfin: cannot write %s: %s\n", cli.outpath, strerror(errno));
@@ -1068,6 +1156,26 @@ int main(int argc, char **argv)
     oo.ascii = cli.ascii;
     oo.full = cli.full;
     oo.time_fmt = cli.time_fmt;
+    if (!cli.capture_id) {
+        if (cli.iface) {
+            /* A live run has no file name: the interface and the start
+             * time, so that two runs on one interface keep distinct uids. */
+            snprintf(cli.capture_id_buf, sizeof(cli.capture_id_buf), "%.64s-%lld", cli.iface,
+                     (long long)time(NULL));
+            for (char *q = cli.capture_id_buf; *q; q++)
+                if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+                      *q == '.' || *q == '-'))
+                    *q = '_';
+        } else {
+            sf_store_default_capture_id(cli.inputs, cli.ninputs, cli.capture_id_buf, sizeof(cli.capture_id_buf));
+        }
+        cli.capture_id = cli.capture_id_buf;
+    }
+    oo.store.capture_id = cli.capture_id;
+    oo.store.files = cli.iface ? NULL : cli.inputs;
+    oo.store.nfiles = cli.iface ? 0 : cli.ninputs;
+    oo.store.community_id_seed = cli.cid_seed;
+    oo.store.packet_keys = cli.packet_keys;
     if (cli.color < 0)
         oo.color = !cli.outpath && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     else
@@ -1075,7 +1183,8 @@ int main(int argc, char **argv)
     memset(&out, 0, sizeof(out));
     run.out = &out;
     run.fout = fout;
-    if (frames_only) {
+    if (frames_only || (cli.db && !cli.format_given && !cli.follow)) {
+        /* -w or --db without -F: the frames or the database are the output. */
         out.packet = null_packet;
         out.conn_end = null_conn;
         out.finish = null_finish;
@@ -1086,7 +1195,16 @@ int main(int argc, char **argv)
         rc = sf_out_summary_new(&out, &oo);
     else if (strcmp(cli.format, "jsonl") == 0)
         rc = sf_out_jsonl_new(&out, &oo);
-    else if (strcmp(cli.format, "har") == 0)
+    else if (strcmp(cli.format, "tsv") == 0) {
+        rc = sf_cli_tsv_open(&tsv, tsv_dir ? cli.outpath : NULL, fout, cli.table < 0 ? SF_TABLE_CONN : cli.table,
+                             cli.packet_keys, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "synfin: %s\n", err);
+            rc = 1;
+            goto done;
+        }
+        rc = sf_out_tsv_new(&out, &oo, tsv.f);
+    } else if (strcmp(cli.format, "har") == 0)
         rc = sf_out_har_new(&out, &oo, &cli.hopts);
     else if (strcmp(cli.format, "ladder") == 0)
         rc = sf_out_ladder_new(&out, &oo);
@@ -1094,6 +1212,19 @@ int main(int argc, char **argv)
         rc = sf_out_html_new(&out, &oo);
     else
         rc = sf_out_text_new(&out, &oo);
+    if (rc == 0 && cli.db) {
+        /* A live capture has no end to wait for: its rows are committed
+         * every 10 s unless told otherwise. */
+        int64_t every = cli.db_every_ns >= 0 ? cli.db_every_ns : cli.iface ? (int64_t)10 * 1000000000 : 0;
+        db = sf_db_open(cli.db, &oo, cli.packet_keys, every, err, sizeof(err));
+        if (!db) {
+            fprintf(stderr, "synfin: --db: %s\n", err);
+            out.destroy(out.ctx);
+            rc = 1;
+            goto done;
+        }
+        sf_db_attach(db, &out);
+    }
     if (rc == 0 && cli.export_dir) {
         run.objects = sf_objects_new(cli.export_dir, cli.export_max, err, sizeof(err));
         if (!run.objects) {
@@ -1113,7 +1244,7 @@ int main(int argc, char **argv)
         cli.http.body = run.objects ? http_body : NULL;
         cli.http.follow = http_follow;
         cli.http.stream = http_stream;
-        if (strcmp(cli.format, "jsonl") == 0 && !cli.follow)
+        if ((strcmp(cli.format, "jsonl") == 0 || strcmp(cli.format, "tsv") == 0 || cli.db) && !cli.follow)
             cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
@@ -1171,6 +1302,15 @@ int main(int argc, char **argv)
     }
     sf_http_app_drain(run.app);
     out.finish(out.ctx, &end);
+    if (db) {
+        char loaded[160];
+        if (sf_db_commit(db, loaded, sizeof(loaded), err, sizeof(err)) != 0) {
+            fprintf(stderr, "synfin: --db: %s\n", err);
+            rc = 1;
+        } else {
+            fprintf(stderr, "synfin: --db: loaded %s rows (capture id %s)\n", loaded, cli.capture_id);
+        }
+    }
     /* The kernel's counts once: the text views end with them (on stdout);
      * for the other formats, or when stdout is not where the user looks,
      * one line on stderr as tcpdump writes it. */
@@ -1222,11 +1362,17 @@ int main(int argc, char **argv)
         rc = 1;
     }
     out.destroy(out.ctx);
+    if (sf_cli_tsv_close(&tsv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "synfin: %s\n", err);
+        rc = 1;
+    }
     if (fflush(fout) != 0 || ferror(fout)) {
         fprintf(stderr, "synfin: error writing the output: %s\n", strerror(errno));
         rc = 1;
     }
 done:
+    sf_db_close(db);
+    sf_cli_tsv_close(&tsv, NULL, 0);
     if (fout != stdout)
         fclose(fout);
     if (run.dump)

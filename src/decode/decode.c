@@ -47,6 +47,7 @@ void sf_decode(struct sf_decoder *d, const struct sf_frame *f, uint64_t frame_no
     p->frame = frame_no;
     p->ts_ns = f->ts_ns;
     p->ts_digits = f->ts_digits;
+    p->input = f->input;
     p->caplen = f->caplen;
     p->wirelen = f->wirelen;
     p->linktype = f->linktype;

@@ -254,6 +254,7 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
     c->port[!sender_is_server] = p->dport;
     c->first_frame = p->frame;
     c->first_ts = p->ts_ns;
+    c->first_input = p->input;
     c->tunnel_count = p->tunnel_count;
     memcpy(c->tunnel, p->tunnel, sizeof(c->tunnel));
     c->irtt_ns = -1;

@@ -35,8 +35,20 @@ void sf_time_put(struct sf_buf *b, enum sf_time_fmt fmt, int64_t ts, int64_t fir
 /* Columns a value of the format takes (a relative value below 10 s). */
 int sf_time_width(enum sf_time_fmt fmt, int digits);
 
+/* What makes records of several runs meet in one store (docs/jsonl.md,
+ * docs/tsv.md): the run's capture id, the input files, the Community ID
+ * seed, and whether packet records carry the same keys. */
+struct sf_store_opts {
+    const char *capture_id;        /* --capture-id, or derived from the file names */
+    const char *const *files;      /* the -r paths by input index; NULL for -i */
+    size_t nfiles;
+    uint16_t community_id_seed;    /* --community-id-seed (default 0) */
+    bool packet_keys;              /* --packet-keys: packet records carry them too */
+};
+
 struct sf_out_opts {
     FILE *out;
+    struct sf_store_opts store;
     bool color;              /* ANSI colours (text views) */
     const uint64_t *conns;   /* --conn selection; NULL = all */
     size_t nconns;
@@ -103,7 +115,11 @@ void sf_objects_free(struct sf_objects *o);
 
 /* HTTP writers (http_out.c): the {"type":"http"} record (times relative
  * to first_ts), the packet's "http" member, and text lines. */
-void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts);
+/* s: the store keys to add (uid, capture_id, file, community_id, ts_ns, end_ns), or NULL. */
+void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts,
+                      const struct sf_store_opts *s);
+/* The transaction's first and last byte, epoch nanoseconds (-1 when it has neither message). */
+void sf_out_http_span(const struct sf_http_txn *t, int64_t *ts, int64_t *end);
 void sf_out_http_label_json(struct sf_buf *b, const struct sf_http_label *l);
 void sf_out_http_label_text(struct sf_buf *b, const struct sf_http_label *l);
 void sf_out_http_txn_text(struct sf_buf *b, const struct sf_http_txn *t, const char *indent);
@@ -111,6 +127,39 @@ void sf_out_http_txn_text(struct sf_buf *b, const struct sf_http_txn *t, const c
 int sf_out_text_new(struct sf_output *o, const struct sf_out_opts *opts);
 int sf_out_summary_new(struct sf_output *o, const struct sf_out_opts *opts);
 int sf_out_jsonl_new(struct sf_output *o, const struct sf_out_opts *opts);
+
+/* Store keys (store.c). */
+/* The uid of connection `conn` of the run: "CAPTURE_ID/CONN". */
+void sf_store_uid(struct sf_buf *b, const struct sf_store_opts *s, uint64_t conn);
+/* The file (-r path) of input `input`, or NULL (live capture). */
+const char *sf_store_file(const struct sf_store_opts *s, uint32_t input);
+/* The connection's Community ID (v1, base64) into out; "" when it has none. */
+void sf_store_community_id(const struct sf_store_opts *s, const struct sf_conn *c, char out[32]);
+/* ,"uid":..,"capture_id":..,"file":..,"community_id":.. of a connection
+ * (conn and http records; packet records with --packet-keys). */
+void sf_store_json_keys(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_conn *c,
+                        uint32_t input);
+/* The default --capture-id of these inputs: their file names without the
+ * directory and the capture extensions, joined by '+', each character
+ * outside [A-Za-z0-9._-] as '_'.  Writes at most n-1 bytes. */
+void sf_store_default_capture_id(const char *const *files, size_t nfiles, char *out, size_t n);
+/* True when id is a usable --capture-id: 1-128 characters of [A-Za-z0-9._:+=@-]. */
+bool sf_store_capture_id_ok(const char *id);
+
+/* Flat typed rows (tsv.c, docs/tsv.md): -F tsv and --db write the same rows. */
+enum sf_table { SF_TABLE_CONN = 0, SF_TABLE_HTTP, SF_TABLE_PACKET, SF_TABLE_COUNT };
+const char *sf_table_name(enum sf_table t);
+/* The table named s ("conn", "http", "packet"), or -1. */
+int sf_table_parse(const char *s);
+/* The header line: the column names, tab-separated. */
+void sf_tsv_header(struct sf_buf *b, enum sf_table t);
+/* One row each, ending in '\n'; first_ts = the run's first frame time. */
+void sf_tsv_conn_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_conn *c, int64_t first_ts);
+void sf_tsv_http_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_http_txn *t);
+void sf_tsv_packet_row(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_packet *p,
+                       const struct sf_pkt_view *v, int64_t first_ts);
+/* -F tsv: files[t] receives table t (header line first); NULL = not written. */
+int sf_out_tsv_new(struct sf_output *o, const struct sf_out_opts *opts, FILE *const files[SF_TABLE_COUNT]);
 
 /* Shared helpers. */
 bool sf_out_selected(const struct sf_out_opts *opts, uint64_t conn);

@@ -130,11 +130,38 @@ static size_t msg_common(struct sf_buf *b, const struct sf_http_msg *m, int64_t 
     return bad;
 }
 
-void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts)
+/* The transaction's first and last byte, epoch nanoseconds (-1: none). */
+void sf_out_http_span(const struct sf_http_txn *t, int64_t *ts, int64_t *end)
+{
+    *ts = t->req.present ? t->req.first_ts : t->resp.present ? t->resp.first_ts : -1;
+    *end = -1;
+    if (t->req.present)
+        *end = t->req.last_ts;
+    if (t->resp.present && t->resp.last_ts > *end)
+        *end = t->resp.last_ts;
+}
+
+void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t first_ts,
+                      const struct sf_store_opts *s)
 {
     sf_buf_puts(b, "{\"type\":\"http\",\"conn\":");
     sf_buf_u64(b, t->conn_id);
     kv_u64(b, "n", t->n);
+    if (s && t->conn) {
+        int64_t ts, end;
+        sf_store_json_keys(b, s, t->conn, t->conn->first_input);
+        sf_out_http_span(t, &ts, &end);
+        key(b, "ts_ns");
+        if (t->req.present || t->resp.present)
+            sf_buf_i64(b, ts);
+        else
+            sf_buf_puts(b, "null");
+        key(b, "end_ns");
+        if (t->req.present || t->resp.present)
+            sf_buf_i64(b, end);
+        else
+            sf_buf_puts(b, "null");
+    }
     if (t->stream) {
         /* HTTP/2: the stream, and how it ended when not by END_STREAM. */
         sf_buf_puts(b, ",\"version\":\"HTTP/2\"");

@@ -107,6 +107,20 @@ static void sack_blocks(struct sf_buf *b, const struct sf_packet *p, const struc
     }
 }
 
+/* --packet-keys on a frame that is no connection's: what it has of the store keys. */
+static void skipped_keys(struct sf_buf *b, const struct sf_store_opts *s, const struct sf_packet *p)
+{
+    const char *file = sf_store_file(s, p->input);
+    kv_str(b, "capture_id", s->capture_id ? s->capture_id : "");
+    key(b, "file");
+    if (file)
+        sf_buf_json_str(b, file, strlen(file));
+    else
+        sf_buf_puts(b, "null");
+    key(b, "ts_ns");
+    sf_buf_i64(b, p->ts_ns);
+}
+
 static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
 {
     struct jsonl_out *j = ctx;
@@ -132,10 +146,17 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         kv_bool(b, "ip_len_bad", true);
     if (!v) {
         kv_str(b, "skip", sf_skip_name(p->skip));
+        if (j->opts.store.packet_keys)
+            skipped_keys(b, &j->opts.store, p);
         sf_buf_puts(b, "}\n");
         return;
     }
     kv_u64(b, "conn", v->conn->id);
+    if (j->opts.store.packet_keys) {
+        sf_store_json_keys(b, &j->opts.store, v->conn, p->input);
+        key(b, "ts_ns");
+        sf_buf_i64(b, p->ts_ns);
+    }
     kv_str(b, "dir", v->dir == SF_C2S ? "c2s" : "s2c");
     kv_u64(b, "ip", p->ip_version);
     kv_addr(b, "src", &p->src);
@@ -230,7 +251,7 @@ static void http_txn(void *ctx, const struct sf_http_txn *t)
     struct jsonl_out *j = ctx;
     if (!sf_out_selected(&j->opts, t->conn_id))
         return;
-    sf_out_http_json(&j->out, t, j->first_ts);
+    sf_out_http_json(&j->out, t, j->first_ts, &j->opts.store);
 }
 
 static void syn_opts(struct sf_buf *b, const char *k, const struct sf_syn_opts *o)
@@ -611,6 +632,11 @@ static void conn_end(void *ctx, const struct sf_conn *c)
         return;
     sf_buf_puts(b, "{\"type\":\"conn\",\"conn\":");
     sf_buf_u64(b, c->id);
+    sf_store_json_keys(b, &j->opts.store, c, c->first_input);
+    key(b, "ts_ns");   /* the first and the last packet, epoch nanoseconds */
+    sf_buf_i64(b, c->first_ts);
+    key(b, "end_ns");
+    sf_buf_i64(b, c->last_ts);
     kv_addr(b, "client", &c->addr[SF_C2S]);
     kv_u64(b, "client_port", c->port[SF_C2S]);
     kv_addr(b, "server", &c->addr[SF_S2C]);
