@@ -357,6 +357,15 @@ void sf_reasm_segment(struct sf_reasm *r, const struct sf_reasm_in *in)
     try_eof(r, !dir, &in->src);
 }
 
+void sf_reasm_syn(struct sf_reasm *r, int dir, uint32_t syn_seq)
+{
+    struct sf_reasm_half *h = &r->half[dir & 1];
+    if (!h->started) {
+        h->started = true;
+        h->next = syn_seq + 1;
+    }
+}
+
 void sf_reasm_finish(struct sf_reasm *r, const struct sf_reasm_src *src)
 {
     for (int dir = 0; dir < 2; dir++) {
