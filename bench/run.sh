@@ -5,6 +5,9 @@
 #   bench/run.sh                          profiles "bulk many" (~1 GB + 100k conns)
 #   BENCH_QUICK=1 bench/run.sh            small variants (~50 MB, 5k conns)
 #   BENCH_PROFILES=many bench/run.sh      one profile
+#   BENCH_PROFILES="synflood ooo" bench/run.sh   crafted captures (no root needed):
+#                                         1,000,000 unanswered SYNs (gen_synflood.py),
+#                                         1,000 x 4,000 out-of-order bytes (gen_ooo.py)
 #
 # Environment: BENCH_PROFILES (default "bulk many"), BENCH_QUICK (0|1),
 # BENCH_REPEAT (runs per tool, best wall time kept; default 1),
@@ -100,12 +103,24 @@ ratio() { # SEC BASE
 } >"$TMP/report.md"
 
 for prof in $PROFILES; do
-    case $prof in bulk | many) ;; *) log "unknown profile '$prof' (bulk, many), skipped"; continue ;; esac
+    case $prof in bulk | many | synflood | ooo) ;; *) log "unknown profile '$prof' (bulk, many, synflood, ooo), skipped"; continue ;; esac
     F=$DATA/$prof$SUFFIX.pcap
     if [ ! -s "$F" ]; then
-        log "$F missing: generating it with bench/gen.sh"
-        BENCH_QUICK=$QUICK BENCH_DATA=$DATA bench/gen.sh "$prof" ||
-            { log "could not generate $F, skipping $prof"; continue; }
+        mkdir -p "$DATA"
+        case $prof in
+        synflood)   # crafted, no root: 1,000,000 SYNs from distinct sources (quick: 100,000)
+            log "$F missing: generating it with bench/gen_synflood.py"
+            python3 bench/gen_synflood.py "$F" --count $([ "$QUICK" = 1 ] && echo 100000 || echo 1000000) ||
+                { log "could not generate $F, skipping $prof"; continue; } ;;
+        ooo)        # crafted: 1,000 connections x 4,000 one-byte segments, first byte last
+            log "$F missing: generating it with bench/gen_ooo.py"
+            python3 bench/gen_ooo.py "$F" --order hole $([ "$QUICK" = 1 ] && echo --conns 100) ||
+                { log "could not generate $F, skipping $prof"; continue; } ;;
+        *)
+            log "$F missing: generating it with bench/gen.sh"
+            BENCH_QUICK=$QUICK BENCH_DATA=$DATA bench/gen.sh "$prof" ||
+                { log "could not generate $F, skipping $prof"; continue; } ;;
+        esac
     fi
     BYTES=$(stat -c %s "$F")
     PKTS=$(capinfos -c -M "$F" 2>/dev/null | awk -F': *' '/Number of packets/ { print $2 }')
@@ -122,7 +137,13 @@ for prof in $PROFILES; do
     } >>"$TMP/report.md"
 
     BASE=0
-    for entry in "${TOOLS[@]}"; do
+    ROWS=("${TOOLS[@]}")
+    # the out-of-order capture is about reassembly: -F har runs the reassembler
+    # (with the issue's 1 MiB --reasm-memcap too); the others do not reassemble
+    [ "$prof" = ooo ] && ROWS=("${TOOLS[0]}" "synfin -F har|$SYNFIN -F har -r F"
+                               "synfin -F har --reasm-memcap 1048576|$SYNFIN -F har --reasm-memcap 1048576 -r F"
+                               "${TOOLS[@]:1}")
+    for entry in "${ROWS[@]}"; do
         label=${entry%%|*}
         cmdline=${entry#*|}
         # replace only the standalone token F by the capture path

@@ -2,6 +2,12 @@
 # Terms follow Korean networking texts: 3-way 핸드셰이크, 4-way 핸드셰이크,
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
+' at the SYN timeout, ': '개는 SYN 타임아웃으로, ',
+' under --memcap, ': '개는 --memcap 한도 때문에, ',
+' beyond --max-conns; ': '개는 --max-conns 초과로 일찍 끝났습니다. 전체 중 ',
+' unanswered SYN, ': '개는 응답 없는 SYN, ',
+' refused in all\n': '개는 거부된 연결입니다\n',
+'peak %.1f MiB of connection state, --memcap %.1f MiB\n': '연결 상태 메모리 최대 %.1f MiB, --memcap %.1f MiB\n',
 "%s could not be written: %s": '%s 파일을 쓸 수 없습니다: %s',
 '%s not written: --export-max-bytes %llu reached': '%s 파일은 쓰지 않았습니다 (--export-max-bytes %llu에 도달)',
 '%s cut at %llu bytes: --export-max-bytes %llu reached': '%s: %llu바이트에서 잘렸습니다 (--export-max-bytes %llu에 도달)',

@@ -77,6 +77,9 @@ struct sf_app_ops {
                    struct sf_pkt_view *v);
     void (*conn_end)(void *app, void *state, const struct sf_conn *c);
     void (*conn_free)(void *app, void *state, const struct sf_conn *c);
+    /* Bytes the application layer holds for all connections (counted
+     * against --memcap); may be NULL. */
+    size_t (*mem_used)(void *app);
 };
 
 /* Receives the analyzer's events.  Views and connections are valid only
@@ -96,9 +99,21 @@ struct sf_analyzer_config {
     uint32_t max_conns;        /* connections tracked at once; the least active is ended beyond it */
     const struct sf_app_ops *app_ops;  /* NULL: no application layer */
     void *app;
+    /* An attempt (only the client's SYNs, nothing back) is ended after this
+     * much quiet (0 = only the idle timeout applies), as Zeek's attempt timer. */
+    int64_t syn_timeout_ns;
+    /* Memory of the connection state, reassembly included; beyond it the
+     * least useful state is released first (0 = no cap). */
+    uint64_t memcap;
+    /* Keep every attempt as a full record, as before compact attempts
+     * existed (tests compare the two paths; costs ~1.7 KB per SYN). */
+    bool full_attempts;
 };
 
-/* Defaults: idle 600 s, linger 5 s (Zeek's tcp_close_delay), 1,000,000 conns. */
+/* Defaults: idle 600 s, linger 5 s (Zeek's tcp_close_delay), 1,000,000 conns,
+ * SYN timeout 130 s, memcap 1 GiB. */
+#define SF_DEFAULT_SYN_TIMEOUT_S 130
+#define SF_DEFAULT_MEMCAP (1ull << 30)
 void sf_analyzer_config_default(struct sf_analyzer_config *cfg);
 
 /* Totals for the summary: every frame is counted in exactly one bucket. */
@@ -112,6 +127,13 @@ struct sf_totals {
     uint64_t conns;
     uint64_t conns_open_max;
     int64_t first_ts, last_ts;
+    /* Every connection's record, by why it was written and how it closed:
+     * each sums to conns once the analyzer has finished. */
+    uint64_t ended[SF_END_COUNT];
+    uint64_t close_kinds[SF_CLOSE_COUNT];
+    uint64_t attempts_max;     /* attempts held as compact records at once */
+    uint64_t mem_peak;         /* highest memory of the connection state (the --memcap measure) */
+    uint64_t memcap;           /* the cap in force (0 = none) */
 };
 
 struct sf_analyzer;

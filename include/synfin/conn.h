@@ -53,7 +53,10 @@ enum sf_end_reason {
     SF_END_IDLE,              /* no packet for the idle timeout */
     SF_END_PORT_REUSE,        /* a new connection took the same addresses and ports */
     SF_END_INPUT,             /* end of the input */
-    SF_END_EVICTED,           /* the connection table was full */
+    SF_END_EVICTED,           /* the connection table was full (--max-conns) */
+    SF_END_SYN_TIMEOUT,       /* an attempt (SYNs, no answer) quiet for the SYN timeout */
+    SF_END_MEMCAP,            /* released early to stay under --memcap */
+    SF_END_COUNT
 };
 
 const char *sf_phase_name(enum sf_phase p);
@@ -271,6 +274,7 @@ struct sf_conn {
     uint64_t flow_hash;            /* keyed hash of its addresses and ports */
     struct sf_conn *lprev, *lnext; /* activity list */
     uint8_t list_id;
+    bool app_tried;                /* the application layer was asked for its state */
 };
 
 #endif

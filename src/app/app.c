@@ -16,6 +16,7 @@ struct sf_http_app {
     size_t nready, cap;
     struct sf_http_label label;   /* for the frame being analysed */
     bool label_set;
+    size_t states;                /* connections with a state (for --memcap) */
 };
 
 /* One connection: its reassembly feeding the bottom of its layer stack.
@@ -184,11 +185,18 @@ static void *app_conn_new(void *app, const struct sf_conn *c)
     cs->stack.conn = c;
     cs->stack.follow = a->cfg.follow && a->cfg.follow(a->cfg.ctx, c);
     sf_reasm_init(&cs->r, &a->mem, &a->lim, &reasm_ops, cs);
+    /* The tracker asks for this state only at the first data, FIN or
+     * completed handshake: the SYNs before it start their directions here,
+     * as they would have had they been fed. */
+    for (int d = 0; d < 2; d++)
+        if (c->half[d].syn_count)
+            sf_reasm_syn(&cs->r, d, c->half[d].syn_seq);
     if (!sf_layer_install(&cs->stack, &cs->stack.bottom, sf_detect_layer_new(&cs->stack), NULL) &&
         !cs->stack.follow) {
         free(cs);
         return NULL;
     }
+    a->states++;
     return cs;
 }
 
@@ -268,13 +276,23 @@ static void app_conn_end(void *app, void *state, const struct sf_conn *c)
 
 static void app_conn_free(void *app, void *state, const struct sf_conn *c)
 {
+    struct sf_http_app *a = app;
     struct conn_state *cs = state;
-    (void)app;
     (void)c;
     if (!cs)
         return;
     sf_layer_destroy(cs->stack.bottom);
     free(cs);
+    a->states--;
+}
+
+/* What --memcap counts of this layer: each connection's state and every
+ * byte the reassembler holds (its pieces and their bookkeeping).  The
+ * parsers' own buffers have their own caps (docs/architecture.md). */
+static size_t app_mem_used(void *app)
+{
+    struct sf_http_app *a = app;
+    return a->states * sizeof(struct conn_state) + a->mem.used;
 }
 
 const struct sf_app_info *sf_app_conn_info(const struct sf_conn *c)
@@ -283,7 +301,8 @@ const struct sf_app_info *sf_app_conn_info(const struct sf_conn *c)
     return s ? &s->info : NULL;
 }
 
-static const struct sf_app_ops app_ops = { app_conn_new, app_packet, app_conn_end, app_conn_free };
+static const struct sf_app_ops app_ops = { app_conn_new, app_packet, app_conn_end, app_conn_free,
+                                           app_mem_used };
 
 const struct sf_app_ops *sf_http_app_ops(void)
 {

@@ -125,6 +125,12 @@ static const char usage_text[] =
     "  --close-linger S    keep a closed connection S seconds for late packets\n"
     "                      (default 5)\n"
     "  --max-conns N       connections tracked at once (default 1000000)\n"
+    "  --syn-timeout S     end an attempt (SYNs, nothing back) after S seconds\n"
+    "                      without a packet (default 130, 0 = only --idle-timeout)\n"
+    "  --memcap BYTES      memory for the state of all connections, reassembly\n"
+    "                      included (default 1073741824, 0 = none); beyond it the\n"
+    "                      least useful is released first (closed, then attempts,\n"
+    "                      then the quietest open), each still reported\n"
     "  --reasm-max BYTES   out-of-order bytes held per direction (default 1048576)\n"
     "  --reasm-memcap BYTES\n"
     "                      memory for out-of-order pieces of all connections,\n"
@@ -140,7 +146,7 @@ enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
-       OPT_TABLE, OPT_DB, OPT_DB_EVERY };
+       OPT_TABLE, OPT_DB, OPT_DB_EVERY, OPT_SYN_TIMEOUT, OPT_MEMCAP };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -289,6 +295,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "close-linger", required_argument, NULL, OPT_LINGER },
         { "max-conns", required_argument, NULL, OPT_MAXCONNS },
+        { "syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT },
+        { "memcap", required_argument, NULL, OPT_MEMCAP },
         { "follow", required_argument, NULL, OPT_FOLLOW },
         { "follow-format", required_argument, NULL, OPT_FOLLOW_FORMAT },
         { "export-objects", required_argument, NULL, OPT_EXPORT },
@@ -487,6 +495,18 @@ static int parse_args(struct cli *cli, int argc, char **argv)
                 cli->http.reasm_global_bytes = (size_t)v;
             break;
         }
+        case OPT_SYN_TIMEOUT:
+            if (parse_secs(optarg, &cli->cfg.syn_timeout_ns) != 0) {
+                fprintf(stderr, "synfin: --syn-timeout wants seconds, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_MEMCAP:
+            if (parse_u64(optarg, &cli->cfg.memcap) != 0 || cli->cfg.memcap > ((uint64_t)1 << 50)) {
+                fprintf(stderr, "synfin: --memcap wants a number of bytes (0 = no cap)\n");
+                return -1;
+            }
+            break;
         case OPT_MAXCONNS: {
             uint64_t v;
             if (parse_u64(optarg, &v) != 0 || v == 0 || v > UINT32_MAX) {

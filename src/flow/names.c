@@ -79,6 +79,8 @@ const char *sf_end_reason_name(enum sf_end_reason r)
     case SF_END_PORT_REUSE: return "port_reuse";
     case SF_END_INPUT: return "end_of_input";
     case SF_END_EVICTED: return "evicted";
+    case SF_END_SYN_TIMEOUT: return "syn_timeout";
+    case SF_END_MEMCAP: return "memcap";
     default: return "unknown";
     }
 }

@@ -56,11 +56,21 @@ void sf_flow_table_destroy(struct sf_flow_table *t)
     t->buckets = NULL;
 }
 
+uint64_t sf_flow_key_hash(const struct sf_flow_table *t, const struct sf_flow_key *k)
+{
+    return key_hash(t, k);
+}
+
 struct sf_conn *sf_flow_table_find(const struct sf_flow_table *t, const struct sf_flow_key *k,
                                    uint64_t *hash_out)
 {
-    uint64_t h = key_hash(t, k);
-    *hash_out = h;
+    *hash_out = key_hash(t, k);
+    return sf_flow_table_find_hashed(t, k, *hash_out);
+}
+
+struct sf_conn *sf_flow_table_find_hashed(const struct sf_flow_table *t, const struct sf_flow_key *k,
+                                          uint64_t h)
+{
     for (struct sf_conn *c = t->buckets[h & t->mask]; c; c = c->hnext) {
         struct sf_flow_key ck;
         /* The stored hash settles almost every mismatch without a key. */

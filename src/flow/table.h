@@ -36,6 +36,11 @@ int sf_flow_table_init(struct sf_flow_table *t, size_t initial_buckets);
 void sf_flow_table_destroy(struct sf_flow_table *t);
 struct sf_conn *sf_flow_table_find(const struct sf_flow_table *t, const struct sf_flow_key *k,
                                    uint64_t *hash_out);
+/* The keyed hash of k (the attempt table, src/flow/halfopen.c, shares it)
+ * and the lookup under a hash already computed. */
+uint64_t sf_flow_key_hash(const struct sf_flow_table *t, const struct sf_flow_key *k);
+struct sf_conn *sf_flow_table_find_hashed(const struct sf_flow_table *t, const struct sf_flow_key *k,
+                                          uint64_t h);
 /* Inserts c (not present) under hash h; grows the table when it fills.
  * Returns 0, or -1 when growing failed (the table still works, slower). */
 int sf_flow_table_insert(struct sf_flow_table *t, struct sf_conn *c, uint64_t h);

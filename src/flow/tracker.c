@@ -6,6 +6,7 @@
 #include "synfin/analyzer.h"
 #include "decode/decode.h"
 #include "flow/analysis.h"
+#include "flow/halfopen.h"
 #include "flow/table.h"
 #include "flow/zeek.h"
 
@@ -15,7 +16,9 @@
 
 #define NS_PER_S 1000000000LL
 
-enum { LIST_OPEN = 0, LIST_CLOSED = 1, LIST_COUNT = 2 };
+/* Open connections, closed ones lingering, and attempts kept as full
+ * records (a SYN sent again, say): each list is least recently active first. */
+enum { LIST_OPEN = 0, LIST_CLOSED = 1, LIST_ATTEMPT = 2, LIST_COUNT = 3 };
 
 struct conn_list {
     struct sf_conn *head, *tail;   /* head = least recently active */
@@ -37,6 +40,12 @@ struct sf_analyzer {
     bool have_ts;
     struct sf_totals totals;
     struct sf_packet pkt;          /* scratch, overwritten per frame */
+    /* Attempts of one SYN as compact records (halfopen.h), and the one full
+     * record they are rebuilt into to be shown to the sinks. */
+    struct sf_halfopen_table ho;
+    struct sf_conn *scratch;
+    struct sf_packet replay;       /* the SYN of a record, rebuilt */
+    size_t mem;                    /* full records and what their analysis allocated */
 };
 
 void sf_analyzer_config_default(struct sf_analyzer_config *cfg)
@@ -45,6 +54,8 @@ void sf_analyzer_config_default(struct sf_analyzer_config *cfg)
     cfg->idle_timeout_ns = 600 * NS_PER_S;
     cfg->close_linger_ns = 5 * NS_PER_S;
     cfg->max_conns = 1000000;
+    cfg->syn_timeout_ns = SF_DEFAULT_SYN_TIMEOUT_S * NS_PER_S;
+    cfg->memcap = SF_DEFAULT_MEMCAP;
 }
 
 struct sf_analyzer *sf_analyzer_new(const struct sf_analyzer_config *cfg, const struct sf_sink *sink)
@@ -60,9 +71,19 @@ struct sf_analyzer *sf_analyzer_new(const struct sf_analyzer_config *cfg, const 
         a->cfg.max_conns = 1;
     if (sink)
         a->sink = *sink;
+    a->totals.memcap = a->cfg.memcap;
     a->dec = sf_decoder_new(NULL);
-    if (!a->dec || sf_flow_table_init(&a->table, 4096) != 0) {
+    a->scratch = calloc(1, sizeof(*a->scratch));
+    if (!a->dec || !a->scratch || sf_flow_table_init(&a->table, 4096) != 0) {
         sf_decoder_free(a->dec);
+        free(a->scratch);
+        free(a);
+        return NULL;
+    }
+    if (sf_halfopen_init(&a->ho) != 0) {
+        sf_flow_table_destroy(&a->table);
+        sf_decoder_free(a->dec);
+        free(a->scratch);
         free(a);
         return NULL;
     }
@@ -133,6 +154,27 @@ static enum sf_close_kind classify_close(const struct sf_conn *c)
     return SF_CLOSE_OPEN;
 }
 
+/* What a full record costs: itself and what its analysis allocated (the
+ * un-ACKed rings, the RTT samples).  The --memcap measure adds these up. */
+static size_t conn_heap(const struct sf_conn *c)
+{
+    return sizeof(*c) +
+           ((size_t)c->half[0].an.capsegs + c->half[1].an.capsegs) * sizeof(struct sf_unacked) +
+           (size_t)c->rtt_cap * sizeof(int64_t);
+}
+
+/* Memory of the connection state: full records, compact attempts in use,
+ * both tables' buckets and what the application layer holds. */
+static uint64_t mem_total(const struct sf_analyzer *a)
+{
+    uint64_t m = a->mem + a->ho.count * sizeof(struct sf_halfopen) +
+                 ((uint64_t)a->ho.mask + 1) * sizeof(struct sf_halfopen_slot) +
+                 ((uint64_t)a->table.mask + 1) * sizeof(struct sf_conn *);
+    if (a->cfg.app_ops && a->cfg.app_ops->mem_used)
+        m += a->cfg.app_ops->mem_used(a->cfg.app);
+    return m;
+}
+
 static struct sf_conn *conn_alloc(struct sf_analyzer *a)
 {
     struct sf_conn *c = a->free_conns;
@@ -156,11 +198,14 @@ static void conn_release(struct sf_analyzer *a, struct sf_conn *c)
     free(c);
 }
 
-/* Writes the record of a connection and forgets it. */
-static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reason why)
+/* Writes the record of a connection: the application layer finishes first
+ * (every transaction before the connection record), then the sink. */
+static void report(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reason why)
 {
     c->end_reason = why;
     c->close_kind = classify_close(c);
+    a->totals.ended[why]++;
+    a->totals.close_kinds[c->close_kind]++;
     if (a->cfg.app_ops && a->cfg.app_ops->conn_end)
         a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
     if (a->sink.conn_end)
@@ -168,6 +213,13 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
     if (a->cfg.app_ops && a->cfg.app_ops->conn_free)
         a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
     c->app_state = NULL;
+}
+
+/* Writes the record of a full connection and forgets it. */
+static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reason why)
+{
+    report(a, c, why);
+    a->mem -= conn_heap(c);
     sf_analysis_free(c);
     sf_flow_table_remove(&a->table, c);
     list_unlink(a, c);
@@ -177,15 +229,179 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
     conn_release(a, c);
 }
 
-/* Ends connections whose quiet time has run out, by capture time. */
+/* The scratch record, emptied; its un-ACKed rings and RTT array are kept
+ * (capacity only, never content), so showing an attempt allocates nothing. */
+static struct sf_conn *scratch_reset(struct sf_analyzer *a)
+{
+    struct sf_conn *c = a->scratch;
+    struct sf_unacked *segs[2] = { c->half[0].an.segs, c->half[1].an.segs };
+    uint32_t cap[2] = { c->half[0].an.capsegs, c->half[1].an.capsegs };
+    int64_t *rtt = c->rtt_samples;
+    uint32_t rtt_cap = c->rtt_cap;
+
+    memset(c, 0, sizeof(*c));
+    for (int d = 0; d < 2; d++) {
+        c->half[d].an.segs = segs[d];
+        c->half[d].an.capsegs = cap[d];
+    }
+    c->rtt_samples = rtt;
+    c->rtt_cap = rtt_cap;
+    return c;
+}
+
+static void conn_setup(struct sf_conn *c, const struct sf_packet *p, uint64_t id);
+static void conn_update(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p,
+                        struct sf_pkt_view *v);
+
+/* The full state of an attempt: its SYN replayed on a fresh record, exactly
+ * as the tracker handled it when it came (no sink or application call). */
+static struct sf_conn *rebuild(struct sf_analyzer *a, const struct sf_halfopen *r, struct sf_conn *c)
+{
+    struct sf_pkt_view v;
+    sf_halfopen_packet(r, &a->replay);
+    conn_setup(c, &a->replay, r->id);
+    c->reused_ports = (r->bits & SF_HO_REUSED_PORTS) != 0;
+    conn_update(c, SF_C2S, &a->replay, &v);
+    return c;
+}
+
+/* Writes the record of a compact attempt and forgets it. */
+static void attempt_end(struct sf_analyzer *a, struct sf_halfopen *r, enum sf_end_reason why)
+{
+    struct sf_conn *c = rebuild(a, r, scratch_reset(a));
+    sf_halfopen_remove(&a->ho, r);
+    a->live--;
+    report(a, c, why);
+}
+
+/* A second packet for an attempt: it becomes a full record (NULL, the
+ * attempt kept, when out of memory). */
+static struct sf_conn *promote(struct sf_analyzer *a, struct sf_halfopen *r)
+{
+    struct sf_conn *c = conn_alloc(a);
+    if (!c)
+        return NULL;
+    rebuild(a, r, c);
+    sf_flow_table_insert(&a->table, c, r->hash);
+    list_append(a, c, LIST_ATTEMPT);
+    a->mem += conn_heap(c);
+    sf_halfopen_remove(&a->ho, r);
+    return c;
+}
+
+/* Only the client's SYNs so far, nothing back: what Zeek calls an attempt. */
+static bool is_attempt(const struct sf_conn *c)
+{
+    const struct sf_half *cl = &c->half[SF_C2S];
+    return !c->closed && c->half[SF_S2C].packets == 0 && cl->syn_count > 0 &&
+           cl->syn_count == cl->packets;
+}
+
+/* The attempt that has been quiet longest (the smaller last frame, as one
+ * activity list would order them): a compact record (*r) or a full one
+ * (*full); false when there is none. */
+static bool oldest_attempt(struct sf_analyzer *a, struct sf_halfopen **r, struct sf_conn **full)
+{
+    *r = a->ho.oldest;
+    *full = a->lists[LIST_ATTEMPT].head;
+    if (*r && *full) {
+        if ((*full)->last_frame < (*r)->frame)
+            *r = NULL;
+        else
+            *full = NULL;
+    }
+    return *r || *full;
+}
+
+/* Releases the least useful connection: a closed one lingering for late
+ * packets, else the attempt quiet longest, else the open connection quiet
+ * longest.  Its record is written with reason `why`.  False when none is left. */
+static bool evict_one(struct sf_analyzer *a, enum sf_end_reason why)
+{
+    struct sf_halfopen *r;
+    struct sf_conn *c = a->lists[LIST_CLOSED].head;
+
+    if (c) {
+        conn_end(a, c, why);
+        return true;
+    }
+    if (oldest_attempt(a, &r, &c)) {
+        if (r)
+            attempt_end(a, r, why);
+        else
+            conn_end(a, c, why);
+        return true;
+    }
+    if ((c = a->lists[LIST_OPEN].head)) {
+        conn_end(a, c, why);
+        return true;
+    }
+    return false;
+}
+
+/* Keeps the connection state under --memcap: once over it, the least
+ * useful state goes first, down to 15/16 of the cap so that a run at the
+ * limit does not release one connection per packet. */
+static void relieve(struct sf_analyzer *a)
+{
+    uint64_t m = mem_total(a), target;
+    if (m > a->totals.mem_peak)
+        a->totals.mem_peak = m;
+    if (!a->cfg.memcap || m <= a->cfg.memcap)
+        return;
+    target = a->cfg.memcap - a->cfg.memcap / 16;
+    while (mem_total(a) > target && evict_one(a, SF_END_MEMCAP))
+        ;
+}
+
+/* Ends connections whose quiet time has run out, by capture time: closed
+ * ones after the linger; attempts after the SYN timeout (or the idle
+ * timeout when it is shorter), open ones after the idle timeout.  Attempts
+ * and open connections are taken in the order of one activity list (last
+ * frame): with one limit for both this is the order of the idle timeout
+ * alone, as before attempts had their own timeout. */
 static void expire(struct sf_analyzer *a, int64_t now)
 {
     struct sf_conn *c;
+    int64_t att_lim = a->cfg.syn_timeout_ns, idle = a->cfg.idle_timeout_ns;
+    enum sf_end_reason att_why = SF_END_SYN_TIMEOUT;
+
     while ((c = a->lists[LIST_CLOSED].head) && now - c->last_ts > a->cfg.close_linger_ns)
         conn_end(a, c, SF_END_CLOSED);
-    if (a->cfg.idle_timeout_ns > 0)
-        while ((c = a->lists[LIST_OPEN].head) && now - c->last_ts > a->cfg.idle_timeout_ns)
-            conn_end(a, c, SF_END_IDLE);
+    if (idle > 0 && (att_lim <= 0 || idle < att_lim)) {
+        att_lim = idle;
+        att_why = SF_END_IDLE;
+    }
+    for (;;) {
+        struct sf_halfopen *r = NULL;
+        struct sf_conn *full = NULL, *open = idle > 0 ? a->lists[LIST_OPEN].head : NULL;
+        bool have_att = att_lim > 0 && oldest_attempt(a, &r, &full);
+        uint64_t att_frame = r ? r->frame : full ? full->last_frame : 0;
+        int64_t att_ts = r ? r->ts_ns : full ? full->last_ts : 0;
+        bool att_due = have_att && now - att_ts > att_lim;
+        bool open_due = open && now - open->last_ts > idle;
+        bool att_first = have_att && (!open || att_frame < open->last_frame);
+
+        /* The quietest first; past a head that is not due, the other list
+         * goes on only when its limit differs. */
+        if (att_first ? att_due : open_due) {
+            if (!att_first)
+                conn_end(a, open, SF_END_IDLE);
+            else if (r)
+                attempt_end(a, r, att_why);
+            else
+                conn_end(a, full, att_why);
+        } else if (att_lim != idle && (att_first ? open_due : att_due)) {
+            if (att_first)
+                conn_end(a, open, SF_END_IDLE);
+            else if (r)
+                attempt_end(a, r, att_why);
+            else
+                conn_end(a, full, att_why);
+        } else {
+            break;
+        }
+    }
 }
 
 /* Without a SYN the client is a guess: first what the payload says, then
@@ -224,21 +440,12 @@ static int guess_sender_is_server(const struct sf_packet *p, const char **why)
     return 0;
 }
 
-static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p, uint64_t h)
+/* A new connection's fields from its first packet (no table, no list). */
+static void conn_setup(struct sf_conn *c, const struct sf_packet *p, uint64_t id)
 {
-    struct sf_conn *c;
     int sender_is_server;
 
-    if (a->live >= a->cfg.max_conns) {
-        struct sf_conn *victim = a->lists[LIST_CLOSED].head ? a->lists[LIST_CLOSED].head
-                                                            : a->lists[LIST_OPEN].head;
-        if (victim)
-            conn_end(a, victim, SF_END_EVICTED);
-    }
-    c = conn_alloc(a);
-    if (!c)
-        return NULL;
-    c->id = a->next_id++;
+    c->id = id;
     if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN) {
         sender_is_server = 0;
     } else if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
@@ -256,7 +463,9 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
     c->first_ts = p->ts_ns;
     c->first_input = p->input;
     c->tunnel_count = p->tunnel_count;
-    memcpy(c->tunnel, p->tunnel, sizeof(c->tunnel));
+    /* Only the layers there are (the rest of p->tunnel may hold an earlier frame's). */
+    memcpy(c->tunnel, p->tunnel,
+           (p->tunnel_count < SF_MAX_TUNNELS ? p->tunnel_count : SF_MAX_TUNNELS) * sizeof(c->tunnel[0]));
     c->irtt_ns = -1;
     c->last_syn_ts = -1;
     c->hs_server_side_ns = -1;
@@ -265,10 +474,33 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
     c->first_closer = -1;
     c->rst_by = -1;
     c->phase = (p->flags & SF_TH_SYN) ? SF_PHASE_CONNECT : SF_PHASE_DATA;
-    sf_flow_table_insert(&a->table, c, h);
-    list_append(a, c, LIST_OPEN);
-    if (a->cfg.app_ops && a->cfg.app_ops->conn_new)
-        c->app_state = a->cfg.app_ops->conn_new(a->cfg.app, c);
+}
+
+/* Starts the connection of packet p (hash h).  A bare SYN becomes an
+ * attempt: it is tracked on the scratch record, which the caller files as
+ * a compact record once the packet is handled.  Anything else gets a full
+ * record.  The application state comes later (track). */
+static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p, uint64_t h,
+                                bool reused)
+{
+    struct sf_conn *c;
+
+    if (a->live >= a->cfg.max_conns)
+        evict_one(a, SF_END_EVICTED);
+    if (!a->cfg.full_attempts && sf_halfopen_eligible(p)) {
+        c = scratch_reset(a);
+    } else {
+        c = conn_alloc(a);
+        if (!c)
+            return NULL;
+    }
+    conn_setup(c, p, a->next_id++);
+    c->reused_ports = reused;
+    if (c != a->scratch) {
+        sf_flow_table_insert(&a->table, c, h);
+        list_append(a, c, LIST_OPEN);
+        a->mem += conn_heap(c);
+    }
     a->live++;
     a->totals.conns++;
     if (a->live > a->totals.conns_open_max)
@@ -278,61 +510,89 @@ static struct sf_conn *conn_new(struct sf_analyzer *a, const struct sf_packet *p
 
 /* ---- one packet ------------------------------------------------------------ */
 
-/* Finds the packet's connection or starts one, with tshark 4.0.17's
- * port-reuse rules (so numbers match tcp.stream; docs/architecture.md):
- * a SYN whose ISN differs from the one its direction started with starts a
- * new connection; a SYN with the same ISN continues the stream, even after
- * a FIN or RST (a retried attempt: a retransmission).  A SYN+ACK with
- * another ISN keeps the stream: its direction's relative numbers restart
- * at the new ISN and the packet is flagged reused_ports. */
-static struct sf_conn *lookup(struct sf_analyzer *a, const struct sf_packet *p, enum sf_dir *dir)
+static enum sf_dir dir_of(const struct sf_conn *c, const struct sf_packet *p)
+{
+    return (c->port[0] == p->sport && memcmp(c->addr[0].a, p->src.a, 16) == 0) ? SF_C2S : SF_S2C;
+}
+
+/* Finds the packet's connection or starts one; *hout is the flow hash.
+ * tshark 4.0.17's port-reuse rules (so numbers match tcp.stream;
+ * docs/architecture.md): a SYN whose ISN differs from the one its direction
+ * started with starts a new connection; a SYN with the same ISN continues
+ * the stream, even after a FIN or RST (a retried attempt: a
+ * retransmission).  A SYN+ACK with another ISN keeps the stream: its
+ * direction's relative numbers restart at the new ISN and the packet is
+ * flagged reused_ports.  An attempt's second packet makes it a full record. */
+static struct sf_conn *lookup(struct sf_analyzer *a, const struct sf_packet *p, enum sf_dir *dir,
+                              uint64_t *hout)
 {
     struct sf_flow_key k;
-    struct sf_conn *c;
+    struct sf_conn *c = NULL;
+    struct sf_halfopen *r = NULL;
     uint64_t h = 0;
+    bool have_h = false, reused = false;
+    bool syn = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN;
+    bool synack = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK);
     int swapped;
 
     sf_flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, &swapped);
     if (a->last && memcmp(&k, &a->last_key, sizeof(k)) == 0) {
         c = a->last;
     } else {
-        c = sf_flow_table_find(&a->table, &k, &h);
+        h = sf_flow_key_hash(&a->table, &k);
+        have_h = true;
+        c = sf_flow_table_find_hashed(&a->table, &k, h);
         if (c) {
             a->last = c;
             a->last_key = k;
+        } else if (a->ho.count) {
+            r = sf_halfopen_find(&a->ho, &k, h);
         }
     }
-    if (c) {
-        enum sf_dir d = (c->port[0] == p->sport && memcmp(c->addr[0].a, p->src.a, 16) == 0)
-                            ? SF_C2S : SF_S2C;
+    if (r) {
+        bool from_client = r->sport == p->sport && memcmp(r->src.a, p->src.a, 16) == 0;
+        /* The attempt's only packet is the client's SYN: its base is that
+         * SYN's seq, the server's is not set yet. */
+        if (syn && from_client && p->seq != r->seq) {
+            attempt_end(a, r, SF_END_PORT_REUSE);
+            reused = true;
+        } else {
+            c = promote(a, r);
+            if (!c)
+                return NULL;
+            a->last = c;
+            a->last_key = k;
+            *dir = from_client ? SF_C2S : SF_S2C;
+            *hout = h;
+            return c;
+        }
+    } else if (c) {
+        enum sf_dir d = dir_of(c, p);
         const struct sf_half *fwd = &c->half[d];
-        bool syn = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN;
-        bool synack = (p->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK);
         if (synack && fwd->base_set && p->seq != fwd->base_seq) {
             c->half[d].base_seq = p->seq;
             c->rebased = true;
         }
         if (syn && fwd->base_set && p->seq != fwd->base_seq) {
-            if (h == 0)
-                sf_flow_table_find(&a->table, &k, &h);
             conn_end(a, c, SF_END_PORT_REUSE);
-            c = conn_new(a, p, h);
-            if (c)
-                c->reused_ports = true;
+            reused = true;
         } else {
             *dir = d;
+            *hout = have_h ? h : c->flow_hash;
             return c;
         }
-    } else {
-        if (h == 0)
-            sf_flow_table_find(&a->table, &k, &h);
-        c = conn_new(a, p, h);
     }
+    if (!have_h)
+        h = sf_flow_key_hash(&a->table, &k);
+    *hout = h;
+    c = conn_new(a, p, h, reused);
     if (!c)
         return NULL;
-    a->last = c;
-    a->last_key = k;
-    *dir = (c->port[0] == p->sport && memcmp(c->addr[0].a, p->src.a, 16) == 0) ? SF_C2S : SF_S2C;
+    if (c != a->scratch) {
+        a->last = c;
+        a->last_key = k;
+    }
+    *dir = dir_of(c, p);
     return c;
 }
 
@@ -456,23 +716,14 @@ static enum sf_role lifecycle(struct sf_conn *c, enum sf_dir dir, const struct s
     return SF_ROLE_ACK;
 }
 
-static void track(struct sf_analyzer *a, struct sf_packet *p)
+/* Every change one packet makes to its connection, and the view the sinks
+ * get (no list, table, sink or application work: a compact attempt is
+ * rebuilt through this same function). */
+static void conn_update(struct sf_conn *c, enum sf_dir dir, const struct sf_packet *p,
+                        struct sf_pkt_view *v)
 {
-    struct sf_pkt_view v;
-    struct sf_conn *c;
-    struct sf_half *fwd, *rev;
-    enum sf_dir dir = SF_C2S;
+    struct sf_half *fwd = &c->half[dir], *rev = &c->half[!dir];
     uint32_t span;
-
-    c = lookup(a, p, &dir);
-    if (!c) {
-        /* Out of memory for a new connection: still account for the frame. */
-        if (a->sink.packet)
-            a->sink.packet(a->sink.ctx, p, NULL);
-        return;
-    }
-    fwd = &c->half[dir];
-    rev = &c->half[!dir];
 
     /* Relative numbering exactly as Wireshark: a direction's base is its
      * ISN when its first packet is a SYN, else that packet's seq - 1; the
@@ -486,22 +737,22 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
         rev->base_seq = p->ack - 1;
     }
 
-    memset(&v, 0, sizeof(v));
-    v.conn = c;
-    v.dir = dir;
-    v.rel_seq = p->seq - fwd->base_seq;
+    memset(v, 0, sizeof(*v));
+    v->conn = c;
+    v->dir = dir;
+    v->rel_seq = p->seq - fwd->base_seq;
     /* Without the ACK flag the field means nothing: tshark 4.0 shows it
      * raw (with the expert "acknowledgment number field is nonzero while
      * the ACK flag is not set"), so do we. */
-    v.rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : p->ack;
+    v->rel_ack = (p->flags & SF_TH_ACK) ? p->ack - rev->base_seq : p->ack;
     span = p->payload_len + ((p->flags & SF_TH_SYN) ? 1 : 0) + ((p->flags & SF_TH_FIN) ? 1 : 0);
-    v.rel_nxtseq = v.rel_seq + span;
+    v->rel_nxtseq = v->rel_seq + span;
 
     /* AccECN (IETF tcpm accurate-ecn), as tshark 4.0 reads it: a SYN with AE, CWR and
      * ECE all set, answered by a SYN+ACK whose three bits are 010, 011, 100
      * or 110 (000 and x01 are no ECN or classic ECN, 111 is reserved); from
      * then on every segment without SYN carries the ACE counter there. */
-    v.ace = -1;
+    v->ace = -1;
     {
         unsigned e = ((p->flags & SF_TH_AE) ? 4u : 0u) | ((p->flags & SF_TH_CWR) ? 2u : 0u) |
                      ((p->flags & SF_TH_ECE) ? 1u : 0u);
@@ -510,24 +761,24 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
         else if ((p->flags & SF_TH_SYN) && c->accecn == 1 && (e == 2 || e == 3 || e == 4 || e == 6))
             c->accecn = 2;
         else if (!(p->flags & SF_TH_SYN) && c->accecn == 2)
-            v.ace = (int8_t)e;
+            v->ace = (int8_t)e;
     }
-    sf_analysis_packet(c, dir, p, &v);
+    sf_analysis_packet(c, dir, p, v);
     sf_zeek_packet(c, dir, p);
     if ((c->reused_ports && c->packets == 0) || c->rebased)
-        v.analysis |= SF_AN_REUSED_PORTS;
+        v->analysis |= SF_AN_REUSED_PORTS;
     c->rebased = false;
-    v.role = lifecycle(c, dir, p, v.analysis);
+    v->role = lifecycle(c, dir, p, v->analysis);
     /* iRTT as Wireshark: from the most recent SYN (without ACK, either
      * side) to the first segment with ACK and without SYN, whoever sends it
      * (so a RST+ACK refusing a SYN gives one too). */
     if ((p->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_ACK && c->irtt_ns < 0 && c->last_syn_ts >= 0)
         c->irtt_ns = p->ts_ns - c->last_syn_ts;
-    v.phase = c->phase;
+    v->phase = c->phase;
     if ((p->flags & SF_TH_SYN) && !(p->flags & (SF_TH_FIN | SF_TH_RST)) && c->phase != SF_PHASE_CLOSE)
-        v.phase = SF_PHASE_CONNECT;
-    if (v.role == SF_ROLE_HANDSHAKE_ACK) {
-        v.phase = SF_PHASE_CONNECT;
+        v->phase = SF_PHASE_CONNECT;
+    if (v->role == SF_ROLE_HANDSHAKE_ACK) {
+        v->phase = SF_PHASE_CONNECT;
         c->phase = SF_PHASE_DATA;
     }
 
@@ -552,19 +803,68 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     c->packets++;
     c->last_frame = p->frame;
     c->last_ts = p->ts_ns;
-    v.conn_packet = c->packets;
+    v->conn_packet = c->packets;
 
     if (!c->closed && fwd->fin_acked && rev->fin_acked)
         c->closed = true;
-    if (c->closed && c->list_id == LIST_OPEN)
-        sf_analysis_compact(c);
-    list_unlink(a, c);
-    list_append(a, c, c->closed ? LIST_CLOSED : LIST_OPEN);
+}
 
+static void deliver(struct sf_analyzer *a, struct sf_conn *c, const struct sf_packet *p,
+                    struct sf_pkt_view *v)
+{
     if (a->cfg.app_ops && a->cfg.app_ops->packet)
-        a->cfg.app_ops->packet(a->cfg.app, c->app_state, c, p, &v);
+        a->cfg.app_ops->packet(a->cfg.app, c->app_state, c, p, v);
     if (a->sink.packet)
-        a->sink.packet(a->sink.ctx, p, &v);
+        a->sink.packet(a->sink.ctx, p, v);
+}
+
+static void track(struct sf_analyzer *a, struct sf_packet *p)
+{
+    struct sf_pkt_view v;
+    struct sf_conn *c;
+    enum sf_dir dir = SF_C2S;
+    uint64_t h = 0;
+    size_t before;
+
+    c = lookup(a, p, &dir, &h);
+    if (!c) {
+        /* Out of memory for a new connection: still account for the frame. */
+        if (a->sink.packet)
+            a->sink.packet(a->sink.ctx, p, NULL);
+        return;
+    }
+    if (c == a->scratch) {
+        /* A new attempt: shown from the scratch record, kept as a compact one. */
+        conn_update(c, dir, p, &v);
+        if (sf_halfopen_add(&a->ho, p, h, c->id, c->reused_ports)) {
+            if (a->ho.count > a->totals.attempts_max)
+                a->totals.attempts_max = a->ho.count;
+            deliver(a, c, p, &v);
+        } else {
+            /* No memory for even that: its record is written at once. */
+            deliver(a, c, p, &v);
+            a->live--;
+            report(a, c, SF_END_MEMCAP);
+        }
+        return;
+    }
+
+    before = conn_heap(c);
+    conn_update(c, dir, p, &v);
+    if (c->closed && c->list_id != LIST_CLOSED)
+        sf_analysis_compact(c);
+    a->mem += conn_heap(c) - before;
+    list_unlink(a, c);
+    list_append(a, c, c->closed ? LIST_CLOSED : is_attempt(c) ? LIST_ATTEMPT : LIST_OPEN);
+
+    /* Application state (reassembly, protocol layers) only once there is
+     * something for it: data, a FIN, or a completed handshake. */
+    if (!c->app_state && !c->app_tried && a->cfg.app_ops && a->cfg.app_ops->conn_new &&
+        (p->payload_len > 0 || (p->flags & SF_TH_FIN) || c->hs_ack_frame == p->frame)) {
+        c->app_tried = true;
+        c->app_state = a->cfg.app_ops->conn_new(a->cfg.app, c);
+    }
+    deliver(a, c, p, &v);
 }
 
 void sf_analyzer_frame(struct sf_analyzer *a, const struct sf_frame *f, uint64_t frame_no)
@@ -596,6 +896,7 @@ void sf_analyzer_frame(struct sf_analyzer *a, const struct sf_frame *f, uint64_t
     }
     a->totals.tcp++;
     track(a, p);
+    relieve(a);
 }
 
 void sf_analyzer_filtered(struct sf_analyzer *a, const struct sf_frame *f, uint64_t frame_no)
@@ -621,25 +922,43 @@ static int by_id(const void *x, const void *y)
 
 void sf_analyzer_finish(struct sf_analyzer *a)
 {
-    size_t n = 0;
-    struct sf_conn **all;
+    size_t n = 0, full = a->live - a->ho.count;
+    struct sf_conn **all = NULL;
 
     if (a->live == 0)
         return;
-    all = malloc(a->live * sizeof(*all));
-    if (!all) {
+    if (full)
+        all = malloc(full * sizeof(*all));
+    if (full && !all) {
         /* Still end them all, in list order. */
         for (int l = 0; l < LIST_COUNT; l++)
             while (a->lists[l].head)
                 conn_end(a, a->lists[l].head, SF_END_INPUT);
+        while (a->ho.oldest)
+            attempt_end(a, a->ho.oldest, SF_END_INPUT);
         return;
     }
     for (int l = 0; l < LIST_COUNT; l++)
         for (struct sf_conn *c = a->lists[l].head; c; c = c->lnext)
             all[n++] = c;
-    qsort(all, n, sizeof(*all), by_id);
-    for (size_t i = 0; i < n; i++)
-        conn_end(a, all[i], SF_END_INPUT);
+    if (n)
+        qsort(all, n, sizeof(*all), by_id);
+    /* The compact attempts are in id order already (their age list is the
+     * order they were numbered in): merge the two.  Attempts are only
+     * written here; the table is dropped whole afterwards. */
+    {
+        struct sf_halfopen *r = a->ho.oldest;
+        for (size_t i = 0; i < n || r;) {
+            if (i < n && (!r || all[i]->id < r->id)) {
+                conn_end(a, all[i++], SF_END_INPUT);
+            } else {
+                report(a, rebuild(a, r, scratch_reset(a)), SF_END_INPUT);
+                a->live--;
+                r = r->newer;
+            }
+        }
+        sf_halfopen_clear(&a->ho);
+    }
     free(all);
 }
 
@@ -680,6 +999,12 @@ void sf_analyzer_free(struct sf_analyzer *a)
         struct sf_conn *next = a->free_conns->hnext;
         free(a->free_conns);
         a->free_conns = next;
+    }
+    /* Compact attempts own nothing beyond their slabs. */
+    sf_halfopen_destroy(&a->ho);
+    if (a->scratch) {
+        sf_analysis_free(a->scratch);
+        free(a->scratch);
     }
     sf_flow_table_destroy(&a->table);
     sf_decoder_free(a->dec);

@@ -446,6 +446,26 @@ void sf_out_totals_text(struct sf_buf *b, const struct sf_run_end *end)
     sf_buf_puts(b, "connections: ");
     put_count(b, t->conns);
     sf_buf_printf(b, " TCP (at most %llu tracked at once)\n", (unsigned long long)t->conns_open_max);
+    /* Connections written before they were done (every one is listed
+     * above), shown only when there are some, so ordinary runs read as before. */
+    if (t->ended[SF_END_SYN_TIMEOUT] || t->ended[SF_END_MEMCAP] || t->ended[SF_END_EVICTED]) {
+        sf_buf_puts(b, "ended early: ");
+        put_count(b, t->ended[SF_END_SYN_TIMEOUT]);
+        sf_buf_puts(b, sf_tr(" at the SYN timeout, "));
+        put_count(b, t->ended[SF_END_MEMCAP]);
+        sf_buf_puts(b, sf_tr(" under --memcap, "));
+        put_count(b, t->ended[SF_END_EVICTED]);
+        sf_buf_puts(b, sf_tr(" beyond --max-conns; "));
+        put_count(b, t->close_kinds[SF_CLOSE_UNANSWERED_SYN]);
+        sf_buf_puts(b, sf_tr(" unanswered SYN, "));
+        put_count(b, t->close_kinds[SF_CLOSE_REFUSED]);
+        sf_buf_puts(b, sf_tr(" refused in all\n"));
+    }
+    if (t->ended[SF_END_MEMCAP]) {
+        sf_buf_puts(b, "memory:      ");
+        sf_buf_printf(b, sf_tr("peak %.1f MiB of connection state, --memcap %.1f MiB\n"),
+                      (double)t->mem_peak / 1048576.0, (double)t->memcap / 1048576.0);
+    }
     if (end->frag && end->frag->fragments)
         sf_buf_printf(b, "ip frags:    %llu fragment(s), %llu datagram(s) reassembled, %u incomplete, "
                          "%llu overlap(s), %llu conflicting\n",

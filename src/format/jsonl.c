@@ -770,6 +770,27 @@ static void finish(void *ctx, const struct sf_run_end *end)
     kv_u64(b, "ip_incomplete", end->frag_pending);
     if (end->reader_warnings)   /* only when there are some: older records stay byte-identical */
         kv_u64(b, "reader_warnings", end->reader_warnings);
+    /* Connections written before they were done, and the account of every
+     * connection by how it closed (again only when some ended early). */
+    if (t->ended[SF_END_SYN_TIMEOUT] || t->ended[SF_END_MEMCAP] || t->ended[SF_END_EVICTED]) {
+        sf_buf_puts(b, ",\"ended_early\":{\"syn_timeout\":");
+        sf_buf_u64(b, t->ended[SF_END_SYN_TIMEOUT]);
+        kv_u64(b, "memcap", t->ended[SF_END_MEMCAP]);
+        kv_u64(b, "max_conns", t->ended[SF_END_EVICTED]);
+        sf_buf_puts(b, "},\"close_kinds\":{");
+        for (int i = 0, n = 0; i < SF_CLOSE_COUNT; i++) {
+            if (!t->close_kinds[i])
+                continue;
+            if (n++)
+                sf_buf_putc(b, ',');
+            sf_buf_printf(b, "\"%s\":%llu", sf_close_kind_name((enum sf_close_kind)i),
+                          (unsigned long long)t->close_kinds[i]);
+        }
+        sf_buf_putc(b, '}');
+        kv_u64(b, "attempts_max", t->attempts_max);
+        kv_u64(b, "mem_peak", t->mem_peak);
+        kv_u64(b, "memcap", t->memcap);
+    }
     if (end->capture_iface) {
         key(b, "capture");
         sf_buf_puts(b, "{\"interface\":");

@@ -34,7 +34,9 @@ static void conn_end(void *ctx, const struct sf_conn *c)
                        "handshake  close\n");
         s->header = true;
     }
-    sf_buf_printf(b, "%llu  ", (unsigned long long)c->id);
+    /* sf_buf_u64 rather than printf: a flood writes a million of these lines. */
+    sf_buf_u64(b, c->id);
+    sf_buf_puts(b, "  ");
     sf_out_endpoint(b, &c->addr[SF_C2S], c->port[SF_C2S]);
     sf_buf_puts(b, " -> ");
     sf_out_endpoint(b, &c->addr[SF_S2C], c->port[SF_S2C]);
@@ -42,9 +44,15 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     sf_buf_secs(b, c->first_ts - s->first_ts, 6);
     sf_buf_puts(b, "  ");
     sf_buf_secs(b, c->last_ts - c->first_ts, 6);
-    sf_buf_printf(b, "s  %llu/%llu  %llu/%llu  ", (unsigned long long)cl->packets,
-                  (unsigned long long)sv->packets, (unsigned long long)cl->payload_bytes,
-                  (unsigned long long)sv->payload_bytes);
+    sf_buf_puts(b, "s  ");
+    sf_buf_u64(b, cl->packets);
+    sf_buf_putc(b, '/');
+    sf_buf_u64(b, sv->packets);
+    sf_buf_puts(b, "  ");
+    sf_buf_u64(b, cl->payload_bytes);
+    sf_buf_putc(b, '/');
+    sf_buf_u64(b, sv->payload_bytes);
+    sf_buf_puts(b, "  ");
     if (c->hs_ack_frame) {
         sf_buf_puts(b, "complete");
         if (c->irtt_ns >= 0) {
@@ -57,7 +65,8 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     } else {
         sf_buf_puts(b, "not-captured");
     }
-    sf_buf_printf(b, "  %s", sf_close_kind_name(c->close_kind));
+    sf_buf_puts(b, "  ");
+    sf_buf_puts(b, sf_close_kind_name(c->close_kind));
     if (c->close_kind == SF_CLOSE_RST_ABORT)
         sf_buf_printf(b, " by %s", c->rst_by == SF_S2C ? "server" : "client");
     else if (c->first_closer >= 0 && c->close_kind != SF_CLOSE_REFUSED &&

@@ -6,21 +6,36 @@
 #include "synfin/packet.h"
 
 /* A held piece of one direction: [seq, seq + len).  Only the first `have`
- * bytes were captured; the rest (snaplen) are delivered as a gap. */
+ * bytes were captured; the rest (snaplen) are delivered as a gap.  Pieces
+ * that touch are not merged yet: each keeps the frame that carried it, which
+ * the HTTP layer's frame attribution reads (merging them changed a golden's
+ * segment count; issue 10 item 1 leaves that open).  `data` points to the
+ * inline bytes; `cap` and `cost` make room for a growing buffer. */
 struct sf_reasm_seg {
     struct sf_reasm_seg *next;
     uint32_t seq;
     uint32_t len;
     uint32_t have;
-    struct sf_reasm_src src;
-    uint8_t data[];
+    uint32_t cap;             /* bytes `data` can hold */
+    size_t cost;              /* what it counts against the global memcap */
+    struct sf_reasm_src src;  /* the segment that carried it */
+    uint8_t *data;            /* inl, or a heap buffer after growing */
+    uint8_t inl[];
 };
 
-/* What a held piece costs the global memcap: every byte allocated for it,
- * its bookkeeping included (a 1-byte piece costs about 60 bytes, not 1). */
+/* Bytes glibc's malloc takes for a request of n: an 8-byte header, 16-byte
+ * granules, 32 at least (malloc/malloc.c, request2size).  The memcap counts
+ * these, so what it says is what the heap holds. */
+static size_t footprint(size_t n)
+{
+    size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
+}
+
+/* What a new piece of `have` captured bytes costs the global memcap. */
 static size_t piece_cost(uint32_t have)
 {
-    return sizeof(struct sf_reasm_seg) + have;
+    return footprint(sizeof(struct sf_reasm_seg) + have);
 }
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 section 3.4). */
@@ -67,7 +82,9 @@ static void seg_free(struct sf_reasm *r, struct sf_reasm_half *h, struct sf_reas
     if (h->last == s)
         h->last = NULL;
     if (r->mem)
-        r->mem->used -= piece_cost(s->have);
+        r->mem->used -= s->cost;
+    if (s->data != s->inl)
+        free(s->data);
     free(s);
 }
 
@@ -179,7 +196,10 @@ static struct sf_reasm_seg *piece_new(uint32_t seq, uint32_t a, uint32_t b, cons
     s->seq = a;
     s->len = n;
     s->have = have;
+    s->cap = have;
+    s->cost = piece_cost(have);
     s->src = *src;
+    s->data = s->inl;
     if (have)
         memcpy(s->data, p + off, have);
     return s;
@@ -228,7 +248,7 @@ static bool hold(struct sf_reasm *r, int dir, uint32_t seq, const uint8_t *p, ui
             h->held_count++;
             h->last = n;
             if (r->mem) {
-                r->mem->used += piece_cost(n->have);
+                r->mem->used += n->cost;
                 if (r->mem->used > r->mem->peak)
                     r->mem->peak = r->mem->used;
             }
@@ -355,6 +375,15 @@ void sf_reasm_segment(struct sf_reasm *r, const struct sf_reasm_in *in)
         ack_gap(r, !dir, in->ack, &in->src);
     try_eof(r, dir, &in->src);
     try_eof(r, !dir, &in->src);
+}
+
+void sf_reasm_syn(struct sf_reasm *r, int dir, uint32_t syn_seq)
+{
+    struct sf_reasm_half *h = &r->half[dir & 1];
+    if (!h->started) {
+        h->started = true;
+        h->next = syn_seq + 1;
+    }
 }
 
 void sf_reasm_finish(struct sf_reasm *r, const struct sf_reasm_src *src)

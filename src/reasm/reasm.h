@@ -100,6 +100,10 @@ void sf_reasm_init(struct sf_reasm *r, struct sf_reasm_mem *mem, const struct sf
 /* Feeds one segment (any flags, any payload).  Calls the ops synchronously. */
 void sf_reasm_segment(struct sf_reasm *r, const struct sf_reasm_in *in);
 
+/* The direction's SYN (raw seq) came before this state existed: the
+ * stream starts after it, as sf_reasm_segment would have set it. */
+void sf_reasm_syn(struct sf_reasm *r, int dir, uint32_t syn_seq);
+
 /* End of the connection: every hole becomes a gap, held bytes are
  * delivered, then eof for each started direction.  Idempotent. */
 void sf_reasm_finish(struct sf_reasm *r, const struct sf_reasm_src *src);

@@ -8,7 +8,7 @@ bad=(nan NaN -nan inf -inf infinity -1 -0.5 " 5" "5 " 5x "" 0x10 1e400 -1e400
      99999999999999999999999 18446744073709551616 "+-1")
 # option, then a value it must accept (so a rejection above is about the value, not the option)
 opts=("-c 1" "--idle-timeout 0.5" "--close-linger 2" "--max-conns 10" "--follow 0"
-      "--conn 0" "--reasm-max 4096" "--reasm-memcap 65536")
+      "--conn 0" "--reasm-max 4096" "--reasm-memcap 65536" "--syn-timeout 30" "--memcap 1000000")
 for ov in "${opts[@]}"; do
     opt=${ov%% *} good=${ov#* }
     set +e

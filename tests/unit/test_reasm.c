@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <malloc.h>
 
 #include "reasm/reasm.h"
 #include "synfin/packet.h"
@@ -442,6 +443,7 @@ static void test_hint_in_order_behind_hole(void **state)
     seg(&r, 0, 0, 50, 10, SF_TH_ACK);              /* before the hint */
     seg(&r, 0, 0, 2999, 1, SF_TH_ACK);             /* the hint's own byte again */
     assert_int_equal(r.half[0].held_count, 2900 + 1);
+    assert_int_equal(r.half[0].held_bytes, 2910);
     assert_int_equal(s->len[0], 0);
     seg(&r, 0, 0, 0, 50, SF_TH_ACK);               /* fills up to 60 */
     assert_int_equal(s->len[0], 60);
@@ -452,6 +454,51 @@ static void test_hint_in_order_behind_hole(void **state)
     assert_null(r.half[0].last);
     assert_int_equal(s->gaps[0], 0);
     sf_reasm_free(&r);
+    free(s);
+}
+
+/* The memcap counts every byte the reassembler takes from the heap: what
+ * glibc's allocator reports in use (mallinfo2) grows by mem.used, for pieces
+ * of one byte (reverse order: each byte before the last) and of seven
+ * (ascending behind a hole).  Within 1 KiB: chunks that earlier
+ * frees left in glibc's per-thread cache count as in use before and are
+ * reused (counting payload and header only would miss by ~30 KB here). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SF_OWN_MALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SF_OWN_MALLOC 0
+#endif
+#endif
+#ifndef SF_OWN_MALLOC
+#define SF_OWN_MALLOC 1   /* glibc's allocator, which mallinfo2 describes */
+#endif
+
+static void test_memcap_counts_heap_bytes(void **state)
+{
+    struct sf_reasm r;
+    struct sf_reasm_mem mem = { 0, 0, 0 };
+    struct sf_reasm_limits lim = { 1u << 20, 10000 };
+    struct sink *s = setup(&r, &mem, &lim);
+    size_t heap0, heap1;
+    (void)state;
+    syn(&r, 0, 0);
+    syn(&r, 1, 0);
+    heap0 = mallinfo2().uordblks;
+    for (uint32_t off = 3000; off > 1000; off--)
+        seg(&r, 0, 0, off, 1, SF_TH_ACK);          /* 2,000 pieces of one byte */
+    for (uint32_t off = 100; off < 20000; off += 7)
+        seg(&r, 1, 0, off, 7, SF_TH_ACK);          /* 2,843 pieces of 7 bytes */
+    heap1 = mallinfo2().uordblks;
+    if (!SF_OWN_MALLOC)   /* ASan's allocator: mallinfo2 says nothing of it */
+        heap1 = heap0 + mem.used;
+    assert_int_equal(r.half[0].held_count, 2000);
+    assert_int_equal(r.half[1].held_count, 2843);
+    assert_true(heap1 - heap0 + 1024 >= mem.used && mem.used + 1024 >= heap1 - heap0);
+    assert_true(mem.used > 2000 * 32);
+    assert_int_equal(s->len[0] + s->len[1], 0);
+    sf_reasm_free(&r);
+    assert_int_equal(mem.used, 0);
     free(s);
 }
 
@@ -503,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_segment_count_cap),
         cmocka_unit_test(test_global_cap),
         cmocka_unit_test(test_hint_in_order_behind_hole),
+        cmocka_unit_test(test_memcap_counts_heap_bytes),
         cmocka_unit_test(test_fin_eof_after_data),
         cmocka_unit_test(test_ooo_duplicate_is_retrans),
     };

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "synfin/analyzer.h"
+#include "flow/halfopen.h"
 #include "pktgen.h"
 
 #define C 0xc0000201u  /* 192.0.2.1, the client */
@@ -388,6 +389,262 @@ static void test_accecn_ace_counter(void **state)
     assert_int_equal(r.seen.ace[26], -1);
 }
 
+
+/* ---- attempts (issue 10): compact records, SYN timeout, --memcap ---------- */
+
+/* A SYN as Linux sends it (MSS, SACK permitted, timestamps, window scale 7),
+ * or any segment with those options, from 192.0.2.1:cport or the server. */
+static void seg_opts(struct run *r, int from_client, uint16_t cport, uint32_t seq, uint32_t ack,
+                     uint16_t flags, uint32_t len, int64_t gap_ns)
+{
+    static const uint8_t opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+                                      1, 3, 3, 7 };
+    const uint32_t cl = 0xc0000201u, sv = 0xc0000202u;
+    struct pg g;
+    struct sf_frame f;
+    memset(&g, 0, sizeof(g));
+    pg_eth(&g, 0x0800);
+    pg_ipv4(&g, from_client ? cl : sv, from_client ? sv : cl, 6, (uint16_t)(40 + len), 1, 0);
+    pg_tcp(&g, from_client ? cport : 80, from_client ? 80 : cport, seq, ack, (uint8_t)flags, 64240,
+           opts, sizeof(opts));
+    if (flags & 0x100)
+        g.b[14 + 20 + 12] |= 0x01;   /* AE */
+    memset(g.b + g.n, 'x', len);
+    g.n += len;
+    memset(&f, 0, sizeof(f));
+    f.data = g.b;
+    f.caplen = f.wirelen = (uint32_t)g.n;
+    f.linktype = SF_LINKTYPE_ETHERNET;
+    f.ts_ns = r->t;
+    r->t += gap_ns;
+    sf_analyzer_frame(r->a, &f, ++r->frame);
+}
+
+/* Everything the sinks saw of one run, for comparing two runs. */
+#define TRACE_MAX 32
+struct trace {
+    int n, nconn;
+    struct sf_pkt_view v[TRACE_MAX];
+    struct sf_conn at_packet[TRACE_MAX];   /* the connection as each packet left it */
+    struct sf_conn ended[TRACE_MAX];
+};
+
+/* A record with what may differ between two equal states blanked: pointers,
+ * list and table bookkeeping, capacities. */
+static void blank(struct sf_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        c->half[d].an.segs = NULL;
+        c->half[d].an.capsegs = 0;
+    }
+    c->rtt_samples = NULL;
+    c->rtt_cap = 0;
+    c->app_state = NULL;
+    c->hnext = c->lprev = c->lnext = NULL;
+    c->flow_hash = 0;
+    c->list_id = 0;
+    c->app_tried = false;
+}
+
+static void tr_packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    struct trace *t = ctx;
+    (void)p;
+    if (!v || t->n >= TRACE_MAX)
+        return;
+    t->v[t->n] = *v;
+    t->v[t->n].conn = NULL;
+    memcpy(&t->at_packet[t->n], v->conn, sizeof(struct sf_conn));
+    blank(&t->at_packet[t->n]);
+    t->n++;
+}
+
+static void tr_conn(void *ctx, const struct sf_conn *c)
+{
+    struct trace *t = ctx;
+    if (t->nconn >= TRACE_MAX)
+        return;
+    memcpy(&t->ended[t->nconn], c, sizeof(*c));
+    blank(&t->ended[t->nconn]);
+    t->nconn++;
+}
+
+/* The same sequences, through compact attempts and through full records
+ * (cfg.full_attempts): every view and every record must be the same. */
+static void run_script(struct trace *t, bool full, int script)
+{
+    struct sf_analyzer_config cfg;
+    struct sf_sink sink = { t, tr_packet, tr_conn };
+    struct run r;
+    memset(t, 0, sizeof(*t));
+    memset(&r, 0, sizeof(r));
+    sf_analyzer_config_default(&cfg);
+    cfg.full_attempts = full;
+    cfg.syn_timeout_ns = 3LL * 1000000000LL;
+    r.a = sf_analyzer_new(&cfg, &sink);
+    assert_non_null(r.a);
+    r.t = 1000000000LL;
+    switch (script) {
+    case 0:   /* one SYN, nothing back */
+        seg_opts(&r, 1, 1000, 7, 0, F_SYN, 0, 1000000);
+        break;
+    case 1:   /* SYN sent again, then answered, data, close */
+        seg_opts(&r, 1, 1001, 7, 0, F_SYN, 0, 1000000000LL);
+        seg_opts(&r, 1, 1001, 7, 0, F_SYN, 0, 2000000);
+        seg_opts(&r, 0, 1001, 900, 8, F_SYN | F_ACK, 0, 2000000);
+        seg_opts(&r, 1, 1001, 8, 901, F_ACK, 0, 1000000);
+        seg_opts(&r, 1, 1001, 8, 901, F_PSH | F_ACK, 30, 2000000);
+        seg_opts(&r, 0, 1001, 901, 38, F_PSH | F_ACK, 50, 1000000);
+        seg_opts(&r, 1, 1001, 38, 951, F_FIN | F_ACK, 0, 1000000);
+        seg_opts(&r, 0, 1001, 951, 39, F_FIN | F_ACK, 0, 1000000);
+        seg_opts(&r, 1, 1001, 39, 952, F_ACK, 0, 1000000);
+        break;
+    case 2:   /* refused */
+        seg_opts(&r, 1, 1002, 7, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 0, 1002, 0, 8, F_RST | F_ACK, 0, 1000000);
+        break;
+    case 3:   /* a new ISN on the same ports: port reuse, twice */
+        seg_opts(&r, 1, 1003, 7, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 1, 1003, 70000, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 0, 1003, 5, 70001, F_SYN | F_ACK, 0, 1000000);
+        seg_opts(&r, 1, 1003, 9, 0, F_SYN, 0, 1000000);
+        break;
+    case 4:   /* AccECN SYN answered; ACK field set on a SYN; several attempts at once */
+        seg_opts(&r, 1, 1004, 7, 0, F_SYN | 0x80 | 0x40 | 0x100, 0, 1000000);
+        seg_opts(&r, 1, 1005, 7, 12345, F_SYN, 0, 1000000);
+        seg_opts(&r, 1, 1006, 7, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 0, 1004, 900, 8, F_SYN | F_ACK | 0x80, 0, 1000000);
+        seg_opts(&r, 1, 1004, 8, 901, F_ACK | 0x40, 0, 1000000);
+        seg_opts(&r, 0, 1006, 900, 8, F_SYN | F_ACK, 0, 1000000);
+        break;
+    case 5:   /* attempts past the SYN timeout, one of them a full record (sent twice) */
+        seg_opts(&r, 1, 1007, 7, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 1, 1008, 7, 0, F_SYN, 0, 1000000);
+        seg_opts(&r, 1, 1008, 7, 0, F_SYN, 0, 5000000000LL);
+        seg_opts(&r, 1, 1009, 7, 0, F_SYN, 0, 1000000);   /* 5 s later: both ended */
+        seg_opts(&r, 1, 1007, 7, 0, F_SYN, 0, 1000000);   /* a late copy: a new number */
+        break;
+    }
+    sf_analyzer_finish(r.a);
+    sf_analyzer_free(r.a);
+}
+
+static void test_attempts_same_as_full_records(void **state)
+{
+    static struct trace a, b;   /* large: not on the stack */
+    (void)state;
+    for (int script = 0; script <= 5; script++) {
+        run_script(&a, false, script);
+        run_script(&b, true, script);
+        assert_true(a.n > 0);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(a.nconn, b.nconn);
+        for (int i = 0; i < a.n; i++) {
+            assert_memory_equal(&a.v[i], &b.v[i], sizeof(a.v[i]));
+            assert_memory_equal(&a.at_packet[i], &b.at_packet[i], sizeof(a.at_packet[i]));
+        }
+        for (int i = 0; i < a.nconn; i++)
+            assert_memory_equal(&a.ended[i], &b.ended[i], sizeof(a.ended[i]));
+    }
+    /* The scripts do what they say: the timeout ended two attempts. */
+    run_script(&a, false, 5);
+    assert_int_equal(a.nconn, 4);
+    assert_int_equal(a.ended[0].end_reason, SF_END_SYN_TIMEOUT);
+    assert_int_equal(a.ended[1].end_reason, SF_END_SYN_TIMEOUT);
+    assert_int_equal(a.ended[0].close_kind, SF_CLOSE_UNANSWERED_SYN);
+    assert_int_equal(a.ended[1].id, 1);
+    assert_int_equal(a.ended[1].half[SF_C2S].syn_count, 2);
+    run_script(&a, false, 2);
+    assert_int_equal(a.ended[0].close_kind, SF_CLOSE_REFUSED);
+}
+
+struct counted {
+    uint64_t conns, by_reason[SF_END_COUNT];
+};
+
+static void count_conn(void *ctx, const struct sf_conn *c)
+{
+    struct counted *k = ctx;
+    k->conns++;
+    k->by_reason[c->end_reason]++;
+}
+
+/* A flood of one-SYN attempts: the record stays within its bound and what
+ * the analyzer measures per attempt does too. */
+static void test_attempt_size_bound(void **state)
+{
+    struct counted k;
+    struct sf_sink sink = { &k, NULL, count_conn };
+    const struct sf_totals *t;
+    struct run r;
+    const int n = 20000;
+    uint64_t base;
+    (void)state;
+    assert_true(sizeof(struct sf_halfopen) <= SF_HALFOPEN_MAX_BYTES);
+    assert_true(sizeof(struct sf_halfopen) <= 128);   /* what docs/architecture.md says */
+    memset(&k, 0, sizeof(k));
+    memset(&r, 0, sizeof(r));
+    r.a = sf_analyzer_new(NULL, &sink);
+    r.t = 1000000000LL;
+    seg_opts(&r, 1, 1, 7, 0, F_SYN, 0, 1000);
+    base = sf_analyzer_totals(r.a)->mem_peak;
+    for (int i = 1; i < n; i++)
+        seg_opts(&r, 1, (uint16_t)(1 + i), (uint32_t)i, 0, F_SYN, 0, 1000);
+    t = sf_analyzer_totals(r.a);
+    /* record + its share of the index (at most half full, doubling) */
+    assert_true((t->mem_peak - base) / (uint64_t)(n - 1) <= SF_HALFOPEN_MAX_BYTES);
+    assert_int_equal(t->attempts_max, n);
+    sf_analyzer_finish(r.a);
+    assert_int_equal(k.conns, n);
+    assert_int_equal(t->ended[SF_END_INPUT], n);
+    assert_int_equal(t->close_kinds[SF_CLOSE_UNANSWERED_SYN], n);
+    sf_analyzer_free(r.a);
+}
+
+/* Under --memcap the least useful state goes first: closed connections,
+ * then attempts; an open connection with data stays; every connection is
+ * still written and counted. */
+static void test_memcap_releases_least_useful_first(void **state)
+{
+    struct sf_analyzer_config cfg;
+    struct counted k;
+    struct sf_sink sink = { &k, NULL, count_conn };
+    const struct sf_totals *t;
+    struct run r;
+    uint64_t sum = 0, kinds = 0;
+    (void)state;
+    memset(&k, 0, sizeof(k));
+    memset(&r, 0, sizeof(r));
+    sf_analyzer_config_default(&cfg);
+    cfg.memcap = 256u << 10;
+    r.a = sf_analyzer_new(&cfg, &sink);
+    r.t = 1000000000LL;
+    /* one open connection with data, one closed */
+    seg_opts(&r, 1, 1, 7, 0, F_SYN, 0, 1000);
+    seg_opts(&r, 0, 1, 900, 8, F_SYN | F_ACK, 0, 1000);
+    seg_opts(&r, 1, 1, 8, 901, F_PSH | F_ACK, 10, 1000);
+    seg_opts(&r, 1, 2, 7, 0, F_SYN, 0, 1000);
+    seg_opts(&r, 0, 2, 0, 8, F_RST | F_ACK, 0, 1000);
+    for (int i = 0; i < 20000; i++)
+        seg_opts(&r, 1, (uint16_t)(10 + i), (uint32_t)i, 0, F_SYN, 0, 1000);
+    t = sf_analyzer_totals(r.a);
+    assert_true(t->ended[SF_END_MEMCAP] > 0);
+    /* the closed one went first, the open one is still tracked */
+    assert_int_equal(k.by_reason[SF_END_MEMCAP], t->ended[SF_END_MEMCAP]);
+    assert_true(t->mem_peak <= cfg.memcap + 4096);
+    sf_analyzer_finish(r.a);
+    assert_int_equal(k.conns, 20002);
+    for (int i = 0; i < SF_END_COUNT; i++)
+        sum += t->ended[i];
+    for (int i = 0; i < SF_CLOSE_COUNT; i++)
+        kinds += t->close_kinds[i];
+    assert_int_equal(sum, t->conns);
+    assert_int_equal(kinds, t->conns);
+    assert_int_equal(t->close_kinds[SF_CLOSE_REFUSED], 1);
+    assert_int_equal(t->close_kinds[SF_CLOSE_UNANSWERED_SYN], 20000);
+    sf_analyzer_free(r.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +658,9 @@ int main(void)
         cmocka_unit_test(test_idle_expiry_and_table_cap),
         cmocka_unit_test(test_ack_field_without_ack_flag_is_raw),
         cmocka_unit_test(test_accecn_ace_counter),
+        cmocka_unit_test(test_attempts_same_as_full_records),
+        cmocka_unit_test(test_attempt_size_bound),
+        cmocka_unit_test(test_memcap_releases_least_useful_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
