@@ -385,6 +385,31 @@ static void kv_hex16(struct sf_buf *b, const char *k, uint16_t v)
     sf_buf_printf(b, "\"0x%04x\"", v);
 }
 
+/* A hello's list of code points as hex strings; "<k>_total" follows
+ * when the list was longer than what is kept. */
+static void tls_list(struct sf_buf *b, const char *k, const struct sf_tls_list *l)
+{
+    key(b, k);
+    sf_buf_putc(b, '[');
+    for (uint16_t i = 0; i < l->n; i++)
+        sf_buf_printf(b, "%s\"0x%04x\"", i ? "," : "", l->v[i]);
+    sf_buf_putc(b, ']');
+    if (l->total > l->n) {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_total", k);
+        kv_u64(b, tk, l->total);
+    }
+}
+
+static void str_or_null(struct sf_buf *b, const char *k, const char *v)
+{
+    key(b, k);
+    if (v[0])
+        sf_buf_json_str(b, v, strlen(v));
+    else
+        sf_buf_puts(b, "null");
+}
+
 /* The conn record's "tls" object (docs/jsonl.md): what the TLS record
  * layer read without keys. */
 static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
@@ -410,6 +435,35 @@ static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
     sf_buf_json_str(b, t->alpn_offered, strlen(t->alpn_offered));
     key(b, "alpn");
     sf_buf_json_str(b, t->alpn, strlen(t->alpn));
+    if (t->client_hello && !t->sslv2_hello) {
+        tls_list(b, "cipher_suites_offered", &t->suites);
+        tls_list(b, "extensions", &t->exts);
+        tls_list(b, "versions_offered", &t->versions);
+        tls_list(b, "groups_offered", &t->groups);
+        tls_list(b, "key_shares_offered", &t->key_shares);
+        tls_list(b, "signature_algorithms", &t->sig_algs);
+        kv_u64(b, "session_id_length", t->session_id_len);
+        kv_bool(b, "session_ticket_offered", t->session_ticket);
+        kv_bool(b, "psk_offered", t->psk_offered);
+        kv_bool(b, "early_data_offered", t->early_data_offered);
+    }
+    if (t->server_hello || t->hrr) {
+        tls_list(b, "server_extensions", &t->server_exts);
+        if (t->key_share_group && t->server_hello)
+            kv_hex16(b, "key_share_group", t->key_share_group);
+        if (t->hrr_group)
+            kv_hex16(b, "hrr_group", t->hrr_group);
+        kv_bool(b, "resumed", t->resumed);
+    }
+    str_or_null(b, "ja3", t->ja3);
+    str_or_null(b, "ja3_full", t->ja3_full);
+    if (t->ja3_full_cut)
+        kv_bool(b, "ja3_full_cut", true);
+    str_or_null(b, "ja4", t->ja4);
+    str_or_null(b, "ja3s", t->ja3s);
+    str_or_null(b, "ja3s_full", t->ja3s_full);
+    if (t->ja3s_full_cut)
+        kv_bool(b, "ja3s_full_cut", true);
     kv_u64(b, "c2s_records", t->records[0]);
     kv_u64(b, "s2c_records", t->records[1]);
     kv_u64(b, "alerts", t->alerts);
