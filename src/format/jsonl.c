@@ -410,6 +410,61 @@ static void str_or_null(struct sf_buf *b, const char *k, const char *v)
         sf_buf_puts(b, "null");
 }
 
+static void tls_chain(struct sf_buf *b, const char *k, const struct sf_tls_chain *ch)
+{
+    key(b, k);
+    sf_buf_putc(b, '[');
+    for (uint8_t i = 0; i < ch->n; i++) {
+        const struct sf_tls_cert *c = &ch->cert[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"frame\":");
+        sf_buf_u64(b, c->frame);
+        kv_u64(b, "length", c->der_len);
+        str_or_null(b, "sha256", c->sha256);
+        kv_bool(b, "parsed", c->parsed);
+        if (c->parsed) {
+            str_or_null(b, "subject", c->subject);
+            str_or_null(b, "issuer", c->issuer);
+            str_or_null(b, "serial", c->serial);
+            key(b, "san");
+            sf_buf_putc(b, '[');
+            for (const char *s = c->san; *s;) {
+                const char *e = strchr(s, ',');
+                size_t n = e ? (size_t)(e - s) : strlen(s);
+                if (s != c->san)
+                    sf_buf_putc(b, ',');
+                sf_buf_json_str(b, s, n);
+                s += n + (e ? 1 : 0);
+            }
+            sf_buf_putc(b, ']');
+            if (c->san_cut)
+                kv_bool(b, "san_cut", true);
+            str_or_null(b, "not_before", c->not_before);
+            str_or_null(b, "not_after", c->not_after);
+            str_or_null(b, "key_type", c->key_type);
+            kv_u64(b, "key_bits", c->key_bits);
+            str_or_null(b, "signature_algorithm", c->sig_alg);
+        }
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_frame", k);
+        kv_u64(b, tk, ch->frame);
+        if (ch->total > ch->n) {
+            snprintf(tk, sizeof(tk), "%s_total", k);
+            kv_u64(b, tk, ch->total);
+        }
+    }
+    if (ch->malformed) {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_malformed", k);
+        kv_bool(b, tk, true);
+    }
+}
+
 /* The conn record's "tls" object (docs/jsonl.md): what the TLS record
  * layer read without keys. */
 static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
@@ -467,6 +522,33 @@ static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
     kv_u64(b, "c2s_records", t->records[0]);
     kv_u64(b, "s2c_records", t->records[1]);
     kv_u64(b, "alerts", t->alerts);
+    key(b, "alert_list");
+    sf_buf_putc(b, '[');
+    for (uint8_t i = 0; i < t->nalert; i++) {
+        const struct sf_tls_alert *a = &t->alert[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"frame\":");
+        sf_buf_u64(b, a->frame);
+        kv_str(b, "by", a->dir ? "server" : "client");
+        kv_bool(b, "encrypted", a->encrypted);
+        if (!a->encrypted) {
+            const char *nm = sf_tls_alert_name(a->desc);
+            kv_str(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : "unknown");
+            kv_u64(b, "code", a->desc);
+            key(b, "description");
+            if (nm)
+                sf_buf_json_str(b, nm, strlen(nm));
+            else
+                sf_buf_puts(b, "null");
+        }
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    if (t->chain[1])
+        tls_chain(b, "server_certificates", t->chain[1]);
+    if (t->chain[0])
+        tls_chain(b, "client_certificates", t->chain[0]);
     kv_bool(b, "client_close_notify", t->close_notify[0]);
     kv_bool(b, "server_close_notify", t->close_notify[1]);
     key(b, "anomaly");
