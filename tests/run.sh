@@ -187,6 +187,16 @@ else
     else
         bad "tls differential" "$out"
     fi
+    # TLS records per frame: content types and handshake types vs tshark's
+    # tls.record.content_type / opaque_type and tls.handshake.type
+    # (tests/tools/diff_tls_records.py).
+    if out=$(python3 tests/tools/diff_tls_records.py "$SYNFIN" "${bundled[@]}" captures/tls/*.pcap* "${corpus[@]}" \
+        --known tests/tls-records-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls records differential" "$out"
+    fi
 fi
 
 # ------------------------------- TLS and h2c test captures vs tshark

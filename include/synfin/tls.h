@@ -86,6 +86,7 @@ struct sf_tls_pkt_record {
     uint16_t length;               /* tls.record.length */
     uint8_t nhs;                   /* plaintext handshake messages completed in it */
     uint8_t hs[SF_TLS_PKT_HS];     /* their types (tls.handshake.type) */
+    uint8_t hrr_mask;              /* bit i: hs[i] is a ServerHello that is a HelloRetryRequest */
     uint8_t alert_level, alert_desc;
 };
 
@@ -102,10 +103,12 @@ struct sf_tls_pkt {
 enum sf_tls_close {
     SF_TLS_CLOSE_NONE = 0,         /* not closed yet */
     SF_TLS_CLOSE_NOTIFY,           /* its last record was a plaintext close_notify */
-    SF_TLS_CLOSE_ENCRYPTED_ALERT,  /* its last record was an encrypted alert (a close_notify, as a rule) */
+    SF_TLS_CLOSE_ENCRYPTED_ALERT,  /* its last record was an encrypted alert (a close_notify, as a rule;
+                                    * TLS 1.3: a 19-byte application data record, the size of an alert) */
     SF_TLS_CLOSE_ALERT,            /* its last record was another plaintext alert (a fatal one, say) */
     SF_TLS_CLOSE_TRUNCATED,        /* TCP closed it after a record that is no alert */
-    SF_TLS_CLOSE_UNKNOWN,          /* TLS 1.3: its last record may be a close_notify (alerts are encrypted as application data) */
+    SF_TLS_CLOSE_UNKNOWN,          /* reserved: the kind of the last record could not be told */
+    SF_TLS_CLOSE_AFTER_PEER,       /* no alert, but the other side had closed TLS first (its close_notify came before) */
 };
 
 struct sf_tls_info {
@@ -156,6 +159,7 @@ struct sf_tls_info {
     bool hs_inferred;           /* TLS 1.3: the end was told by position, not by a readable message */
     uint8_t close[2];           /* enum sf_tls_close per direction */
     uint8_t last_role[2];       /* role of each direction's last record (enum sf_tls_rec_role) */
+    uint16_t last_len[2];       /* length of each direction's last record */
     bool ccs_seen[2];
     bool finished_seen[2];      /* an encrypted handshake record after the direction's CCS */
     bool appdata_seen[2];
@@ -178,5 +182,9 @@ const char *sf_tls_version_name(uint16_t v);
  * records name their messages) and of a close. */
 const char *sf_tls_rec_role_name(enum sf_tls_rec_role r);
 const char *sf_tls_close_name(enum sf_tls_close c);
+/* The connection's verdict: "clean" (a side closed TLS with an alert before
+ * TCP), "truncated" (TCP closed TLS short), "unknown" (TLS 1.3 without
+ * keys), "open". */
+const char *sf_tls_close_verdict(const struct sf_tls_info *t);
 
 #endif

@@ -86,7 +86,7 @@ static void anomaly(struct tls_layer *t, int dir, const char *why)
 /* One complete handshake message (type, body). */
 static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint8_t *p, size_t n)
 {
-    sf_tls_roles_hs(&t->roles, dir, type);
+    bool was_hrr = t->info.hrr;
     if (type == 1 && dir == 0) {
         if (sf_tls_parse_client_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ClientHello");
@@ -107,6 +107,7 @@ static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint
             t->d[dir].cert_pending = true;
         }
     }
+    sf_tls_roles_hs(&t->roles, dir, type, type == 2 && t->info.hrr && !was_hrr);
 }
 
 /* Handshake bytes of a plaintext record: messages may span records. */

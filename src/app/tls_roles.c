@@ -32,14 +32,34 @@ const char *sf_tls_close_name(enum sf_tls_close c)
     case SF_TLS_CLOSE_ALERT: return "alert";
     case SF_TLS_CLOSE_TRUNCATED: return "truncated";
     case SF_TLS_CLOSE_UNKNOWN: return "unknown";
+    case SF_TLS_CLOSE_AFTER_PEER: return "after_peer";
     default: return "open";
     }
 }
 
-void sf_tls_roles_hs(struct sf_tls_roles *r, int dir, uint8_t type)
+static bool closing_alert(uint8_t c)
 {
-    if (r->npend[dir] < SF_TLS_PKT_HS)
+    return c == SF_TLS_CLOSE_NOTIFY || c == SF_TLS_CLOSE_ENCRYPTED_ALERT || c == SF_TLS_CLOSE_ALERT;
+}
+
+const char *sf_tls_close_verdict(const struct sf_tls_info *t)
+{
+    if (closing_alert(t->close[0]) || closing_alert(t->close[1]))
+        return "clean";
+    if (t->close[0] == SF_TLS_CLOSE_TRUNCATED || t->close[1] == SF_TLS_CLOSE_TRUNCATED)
+        return "truncated";
+    if (t->close[0] == SF_TLS_CLOSE_UNKNOWN || t->close[1] == SF_TLS_CLOSE_UNKNOWN)
+        return "unknown";
+    return "open";
+}
+
+void sf_tls_roles_hs(struct sf_tls_roles *r, int dir, uint8_t type, bool hrr)
+{
+    if (r->npend[dir] < SF_TLS_PKT_HS) {
+        if (hrr)
+            r->pend_hrr[dir] |= (uint8_t)(1u << r->npend[dir]);
         r->pend_hs[dir][r->npend[dir]++] = type;
+    }
     if (r->npend_total[dir] < 255)
         r->npend_total[dir]++;
 }
@@ -126,11 +146,13 @@ void sf_tls_roles_record(struct sf_tls_roles *r, struct sf_tls_info *in, int dir
         rec->length = (uint16_t)(hdr[3] << 8 | hdr[4]);
         rec->nhs = r->npend[dir];
         memcpy(rec->hs, r->pend_hs[dir], r->npend[dir]);
+        rec->hrr_mask = r->pend_hrr[dir];
         rec->alert_level = alert_level;
         rec->alert_desc = alert_desc;
     }
     r->npend[dir] = 0;
     r->npend_total[dir] = 0;
+    r->pend_hrr[dir] = 0;
 
     if (in_handshake(in) && (role == SF_TLS_REC_HANDSHAKE || role == SF_TLS_REC_ENCRYPTED_HANDSHAKE ||
                              role == SF_TLS_REC_CCS))
@@ -147,6 +169,12 @@ void sf_tls_roles_record(struct sf_tls_roles *r, struct sf_tls_info *in, int dir
     if (!tls13 && in->finished_seen[0] && in->finished_seen[1])
         handshake_done(in, frame, ts, false);
     in->last_role[dir] = role;
+    in->last_len[dir] = (uint16_t)(hdr[3] << 8 | hdr[4]);
+    /* TLS 1.3 sends an alert as application data: 2 bytes, the inner
+     * content type and a 16-byte AEAD tag make a 19-byte record (RFC 8446
+     * 5.2); one just before the FIN is taken for its close_notify. */
+    if (tls13 && hdr[0] == CT_APPDATA && in->last_len[dir] == 19 && !in_handshake(in))
+        in->last_role[dir] = SF_TLS_REC_ENCRYPTED_ALERT;
     if (role == SF_TLS_REC_ALERT)
         in->last_role[dir] = alert_desc == 0 ? 0xfe : SF_TLS_REC_ALERT;   /* 0xfe: close_notify */
 }
@@ -175,8 +203,8 @@ void sf_tls_roles_close(struct sf_tls_info *in, int dir)
         in->close[dir] = SF_TLS_CLOSE_ALERT;
     else if (last == SF_TLS_REC_ENCRYPTED_ALERT)
         in->close[dir] = SF_TLS_CLOSE_ENCRYPTED_ALERT;
-    else if (last == SF_TLS_REC_APPDATA && in->server_hello && in->version == 0x0304)
-        in->close[dir] = SF_TLS_CLOSE_UNKNOWN;
+    else if (in->last_role[!dir] == 0xfe || in->last_role[!dir] == SF_TLS_REC_ENCRYPTED_ALERT)
+        in->close[dir] = SF_TLS_CLOSE_AFTER_PEER;   /* the answering close_notify is often left out */
     else
         in->close[dir] = SF_TLS_CLOSE_TRUNCATED;
 }

@@ -12,12 +12,14 @@
 struct sf_tls_roles {
     struct sf_tls_pkt pkt;
     uint8_t pend_hs[2][SF_TLS_PKT_HS];
+    uint8_t pend_hrr[2];
     uint8_t npend[2];
     uint8_t npend_total[2];
 };
 
-/* A plaintext handshake message of type `type` completed in dir's current record. */
-void sf_tls_roles_hs(struct sf_tls_roles *r, int dir, uint8_t type);
+/* A plaintext handshake message of type `type` completed in dir's
+ * current record (hrr: a ServerHello that is a HelloRetryRequest). */
+void sf_tls_roles_hs(struct sf_tls_roles *r, int dir, uint8_t type, bool hrr);
 /* dir's current record (its 5-byte header hdr) ended in frame at ts;
  * encrypted: it came after dir's ChangeCipherSpec (or TLS 1.3's
  * ServerHello); a plaintext alert's level and description. */

@@ -6,6 +6,7 @@
 #include "synfin/app.h"
 #include "synfin/http2.h"
 #include "format/format.h"
+#include "format/tls_out.h"
 #include "synfin/tls.h"
 
 struct jsonl_out {
@@ -220,6 +221,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     }
     if (v->http)
         sf_out_http_label_json(b, v->http);
+    if (v->tls)
+        sf_out_tls_pkt_json(b, v->tls);
     sf_buf_puts(b, "}\n");
 }
 
@@ -519,6 +522,25 @@ static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
     str_or_null(b, "ja3s_full", t->ja3s_full);
     if (t->ja3s_full_cut)
         kv_bool(b, "ja3s_full_cut", true);
+    key(b, "tls_handshake");
+    if (t->hs_start_frame) {
+        sf_buf_puts(b, "{\"start_frame\":");
+        sf_buf_u64(b, t->hs_start_frame);
+        kv_bool(b, "complete", t->hs_done_frame != 0);
+        if (t->hs_done_frame) {
+            kv_u64(b, "end_frame", t->hs_done_frame);
+            key(b, "duration");
+            sf_buf_secs(b, t->hs_done_ts - t->hs_start_ts, 9);
+            kv_u64(b, "round_trips", t->round_trips);
+            kv_bool(b, "end_inferred", t->hs_inferred);
+        }
+        sf_buf_putc(b, '}');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    kv_str(b, "close", sf_tls_close_verdict(t));
+    kv_str(b, "client_close", sf_tls_close_name((enum sf_tls_close)t->close[0]));
+    kv_str(b, "server_close", sf_tls_close_name((enum sf_tls_close)t->close[1]));
     kv_u64(b, "c2s_records", t->records[0]);
     kv_u64(b, "s2c_records", t->records[1]);
     kv_u64(b, "alerts", t->alerts);
