@@ -1103,9 +1103,10 @@ int main(int argc, char **argv)
             goto done;
         }
     }
-    /* The application layer runs for every format that shows HTTP (the
-     * one-line summary does not, and stays as fast as the tracker). */
-    if (rc == 0 && (out.http || out.stream || run.objects || (run.df && sf_dfilter_needs_http(run.df)))) {
+    /* The application layer runs for every format that shows HTTP or TLS
+     * (the one-line summary shows the TLS version and SNI). */
+    if (rc == 0 && (out.http || out.stream || out.app_info || run.objects ||
+                    (run.df && sf_dfilter_needs_http(run.df)))) {
         run.follow = cli.follow;
         run.follow_conn = cli.hopts.follow_conn;
         cli.http.ctx = &run;
