@@ -1116,6 +1116,8 @@ int main(int argc, char **argv)
         cli.http.stream = http_stream;
         if (strcmp(cli.format, "jsonl") == 0 && !cli.follow)
             cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
+        if (strcmp(cli.format, "summary") == 0 && !(run.df && sf_dfilter_needs_http(run.df)))
+            cli.http.tls_skip_certs = true;   /* its line shows no certificate */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
             cli.http.keep_body_max = cli.hopts.har_bodies ? (1u << 20) : 0;
