@@ -211,6 +211,16 @@ elif out=$(python3 tests/tools/check_tls_captures.py --root . 2>&1); then
 else
     bad "TLS and h2c captures" "$out"
 fi
+# The TLS handshake phase synfin tells without keys (start, end, duration,
+# round trips) equals what tshark reads with the key logs
+# (tests/tools/tls_handshake_timing.py).
+if command -v tshark >/dev/null; then
+    if out=$(python3 tests/tools/tls_handshake_timing.py "$SYNFIN" captures/tls/*.pcap 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls handshake timing" "$out"
+    fi
+fi
 
 # ------------------------------------------ HTML report in a real browser
 # tests/browser/check_html.sh: headless Chromium loads -F html reports; one
