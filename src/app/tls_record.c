@@ -95,7 +95,7 @@ static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint
             anomaly(t, dir, "malformed ServerHello");
         else if (t->info.version == 0x0304 && !t->info.hrr)
             t->d[1].encrypted = true;   /* TLS 1.3: everything after the ServerHello is encrypted */
-    } else if (type == 11 && !sf_stack_http_config(t->l.stack)->tls_skip_certs) {
+    } else if (type == 11 && !(t->l.stack->app && sf_stack_http_config(t->l.stack)->tls_skip_certs)) {
         struct sf_tls_chain **ch = &t->info.chain[dir];
         if (!*ch)
             *ch = calloc(1, sizeof(**ch));
