@@ -187,6 +187,16 @@ else
     else
         bad "tls differential" "$out"
     fi
+    # TLS records per frame: content types and handshake types vs tshark's
+    # tls.record.content_type / opaque_type and tls.handshake.type
+    # (tests/tools/diff_tls_records.py).
+    if out=$(python3 tests/tools/diff_tls_records.py "$SYNFIN" "${bundled[@]}" captures/tls/*.pcap* "${corpus[@]}" \
+        --known tests/tls-records-known-differences.tsv \
+        --root "$(dirname "$CORPUS")" 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls records differential" "$out"
+    fi
 fi
 
 # --------------------------------- Community ID vs tshark's communityid
@@ -218,6 +228,16 @@ elif out=$(python3 tests/tools/check_tls_captures.py --root . 2>&1); then
     ok "$(printf '%s' "$out" | tail -1)"
 else
     bad "TLS and h2c captures" "$out"
+fi
+# The TLS handshake phase synfin tells without keys (start, end, duration,
+# round trips) equals what tshark reads with the key logs
+# (tests/tools/tls_handshake_timing.py).
+if command -v tshark >/dev/null; then
+    if out=$(python3 tests/tools/tls_handshake_timing.py "$SYNFIN" captures/tls/*.pcap 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls handshake timing" "$out"
+    fi
 fi
 
 # ------------------------------------------ HTML report in a real browser

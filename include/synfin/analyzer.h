@@ -10,6 +10,7 @@
 #include "synfin/packet.h"
 
 struct sf_http_label;   /* include/synfin/http.h */
+struct sf_tls_pkt;      /* include/synfin/tls.h */
 
 /* Wireshark's tcp.analysis.* flags, by the rules of packet-tcp.c (docs/analysis.md). */
 enum sf_analysis_bit {
@@ -62,6 +63,9 @@ struct sf_pkt_view {
     /* Set by the application layer when this frame completed an HTTP
      * message (NULL otherwise). */
     const struct sf_http_label *http;
+    /* Set on every packet of a connection read as TLS: the records it
+     * completed and whether it lies in the TLS handshake (NULL otherwise). */
+    const struct sf_tls_pkt *tls;
 };
 
 /* The application layer (stream reassembly and HTTP) plugs into the

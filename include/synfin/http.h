@@ -157,6 +157,10 @@ struct sf_http_config {
     uint64_t max_decoded;          /* decoded body bytes per message (default 64 MiB) */
     bool keep_headers;             /* fill sf_http_msg.headers (HAR) */
     size_t keep_body_max;          /* keep decoded bodies up to this size (0 = never) */
+    /* TLS certificates are only counted, not read with OpenSSL (d2i_X509
+     * costs about a millisecond a certificate): for outputs that do not
+     * show them (-F summary). */
+    bool tls_skip_certs;
     void *ctx;
     /* A transaction is final (in order per connection, all before the
      * connection's record).  Called from sf_http_app_drain only. */

@@ -5,6 +5,7 @@
 
 #include "app/http1.h"
 #include "app/layer.h"
+#include "app/tls_roles.h"
 #include "reasm/reasm.h"
 
 struct sf_http_app {
@@ -17,6 +18,7 @@ struct sf_http_app {
     struct sf_http_label label;   /* for the frame being analysed */
     bool label_set;
     size_t states;                /* connections with a state (for --memcap) */
+    struct sf_tls_pkt tls_view;   /* the TLS view of the frame being analysed */
 };
 
 /* One connection: its reassembly feeding the bottom of its layer stack.
@@ -248,6 +250,10 @@ static void app_packet(void *app, void *state, const struct sf_conn *c, const st
     }
     if (a->label_set)
         v->http = &a->label;
+    if (cs->stack.tls_roles && cs->stack.info.tls) {
+        sf_tls_roles_view(cs->stack.tls_roles, cs->stack.info.tls, p->frame, &a->tls_view);
+        v->tls = &a->tls_view;
+    }
 }
 
 static void app_conn_end(void *app, void *state, const struct sf_conn *c)

@@ -17,6 +17,7 @@
 
 struct sf_layer;
 struct sf_stack;
+struct sf_tls_roles;
 
 /* A stream consumer: both directions of one connection (dir 0 = client).
  * Only data is required; every other operation may be NULL. */
@@ -63,6 +64,7 @@ struct sf_stack {
     uint8_t depth;            /* layers created so far (bounded: SF_STACK_MAX_DEPTH) */
     uint32_t http_txns;       /* HTTP transactions numbered so far (all parsers) */
     struct sf_app_info info;  /* what the outputs learn (synfin/app.h) */
+    const struct sf_tls_roles *tls_roles;   /* the outer TLS layer's packet roles (tls_roles.h), or NULL */
 };
 
 /* Records that protocol `name` (a static string) is read on the connection. */

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "app/layer.h"
+#include "app/tls_cert.h"
 #include "app/tls_handshake.h"
+#include "app/tls_roles.h"
 #include "synfin/tls.h"
 
 #define CT_CCS 20
@@ -26,18 +28,21 @@ struct tls_dir {
     uint32_t left;            /* bytes of the current record's body still to come */
     uint8_t type;             /* its content type */
     bool encrypted;           /* after this direction's ChangeCipherSpec: handshake not readable */
+    bool rec_encrypted;       /* the current record began encrypted */
     bool stopped;             /* malformed or a gap: the rest of the direction is not read */
     uint8_t alert[2];         /* a plaintext alert's bytes, as they arrive */
     uint8_t nalert;
     uint8_t *hs;              /* handshake bytes being reassembled */
     size_t nhs;
     bool sslv2_check;         /* first bytes of the client: maybe an SSLv2-compatible hello */
+    bool cert_pending;        /* a Certificate message ended in the current record: its frame is the record's last */
 };
 
 struct tls_layer {
     struct sf_layer l;
     struct tls_dir d[2];
     struct sf_tls_info info;
+    struct sf_tls_roles roles;   /* per-packet roles and the handshake phase (tls_roles.c) */
 };
 
 static bool ssl_version_ok(uint8_t major, uint8_t minor)
@@ -81,6 +86,7 @@ static void anomaly(struct tls_layer *t, int dir, const char *why)
 /* One complete handshake message (type, body). */
 static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint8_t *p, size_t n)
 {
+    bool was_hrr = t->info.hrr;
     if (type == 1 && dir == 0) {
         if (sf_tls_parse_client_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ClientHello");
@@ -89,7 +95,19 @@ static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint
             anomaly(t, dir, "malformed ServerHello");
         else if (t->info.version == 0x0304 && !t->info.hrr)
             t->d[1].encrypted = true;   /* TLS 1.3: everything after the ServerHello is encrypted */
+    } else if (type == 11 && !(t->l.stack->app && sf_stack_http_config(t->l.stack)->tls_skip_certs)) {
+        struct sf_tls_chain **ch = &t->info.chain[dir];
+        if (!*ch)
+            *ch = calloc(1, sizeof(**ch));
+        /* A malformed chain is noted in it; the records around it still
+         * have their boundaries, so reading goes on. */
+        if (*ch) {
+            (*ch)->malformed = sf_tls_parse_certificate(*ch, p, n, t->info.version == 0x0304,
+                                                        t->l.stack->cur_frame) < 0;
+            t->d[dir].cert_pending = true;
+        }
     }
+    sf_tls_roles_hs(&t->roles, dir, type, type == 2 && t->info.hrr && !was_hrr);
 }
 
 /* Handshake bytes of a plaintext record: messages may span records. */
@@ -126,6 +144,21 @@ static void handshake_bytes(struct tls_layer *t, int dir, const uint8_t *p, size
     }
 }
 
+/* One whole alert record: counted, and the first ones kept with their frame. */
+static void note_alert(struct tls_layer *t, int dir, bool encrypted, uint8_t level, uint8_t desc)
+{
+    struct sf_tls_info *in = &t->info;
+    in->alerts++;
+    if (in->nalert < SF_TLS_ALERTS_MAX) {
+        struct sf_tls_alert *a = &in->alert[in->nalert++];
+        a->frame = t->l.stack->cur_frame;
+        a->dir = (uint8_t)dir;
+        a->encrypted = encrypted;
+        a->level = level;
+        a->desc = desc;
+    }
+}
+
 static void alert_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
 {
     struct tls_dir *d = &t->d[dir];
@@ -135,7 +168,7 @@ static void alert_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n
         d->nalert++;
     }
     if (d->nalert == 2 && d->left == 0) {
-        t->info.alerts++;
+        note_alert(t, dir, false, d->alert[0], d->alert[1]);
         if (d->alert[0] == 1 && d->alert[1] == 0)
             t->info.close_notify[dir] = true;
     }
@@ -154,7 +187,7 @@ static void body_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
         if (!d->encrypted)
             alert_bytes(t, dir, p, n);
         else if (d->left == 0)
-            t->info.alerts++;   /* an encrypted alert: level and description unknown */
+            note_alert(t, dir, true, 0, 0);   /* level and description unknown without keys */
         break;
     case CT_CCS:
         /* After a HelloRetryRequest, TLS 1.3's compatibility CCS (RFC 8446
@@ -165,6 +198,22 @@ static void body_bytes(struct tls_layer *t, int dir, const uint8_t *p, size_t n)
     default:
         break;   /* application data and heartbeat: opaque without keys */
     }
+}
+
+/* The current record of dir ended in this frame. */
+static void record_done(struct tls_layer *t, int dir)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->cert_pending && t->info.chain[dir]) {
+        /* tshark shows a message in the frame that completes its record */
+        t->info.chain[dir]->frame = t->l.stack->cur_frame;
+        for (uint8_t i = 0; i < t->info.chain[dir]->n; i++)
+            t->info.chain[dir]->cert[i].frame = t->l.stack->cur_frame;
+    }
+    d->cert_pending = false;
+    sf_tls_roles_record(&t->roles, &t->info, dir, t->l.stack->cur_frame, t->l.stack->cur_ts, d->hdr,
+                        d->rec_encrypted, d->type == CT_ALERT && d->nalert >= 2 ? d->alert[0] : 0,
+                        d->type == CT_ALERT && d->nalert >= 2 ? d->alert[1] : 0);
 }
 
 /* The SSLv2-compatible ClientHello (RFC 5246 E.2): a 2-byte header with
@@ -179,6 +228,8 @@ static size_t sslv2_hello(struct tls_layer *t, const uint8_t *p, size_t n)
     t->info.sslv2_hello = true;
     t->info.client_version = (uint16_t)(p[3] << 8 | p[4]);
     t->info.records[0]++;
+    sf_tls_roles_sslv2(&t->roles, &t->info, t->l.stack->cur_frame, t->l.stack->cur_ts,
+                       (uint16_t)(len > 0xffff ? 0xffff : len));
     /* The rest of a hello cut across segments is skipped as one record. */
     return len;
 }
@@ -216,6 +267,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
             if (d->nhdr < 5)
                 return;
             d->type = d->hdr[0];
+            d->rec_encrypted = d->encrypted;
             d->left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
             d->nalert = 0;
             if (d->type < CT_CCS || d->type > CT_HEARTBEAT) {
@@ -237,6 +289,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
                     anomaly(t, dir, "empty TLS record");
                     return;
                 }
+                record_done(t, dir);
                 continue;
             }
         }
@@ -246,8 +299,10 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
             body_bytes(t, dir, p, take);
             p += take;
             n -= take;
-            if (d->left == 0)
+            if (d->left == 0) {
                 d->nhdr = 0;
+                record_done(t, dir);
+            }
         }
     }
 }
@@ -261,6 +316,23 @@ static void tls_gap(struct sf_layer *l, int dir, uint64_t n)
     t->d[dir].stopped = true;
 }
 
+/* dir's FIN reached in order: did TLS close first? */
+static void tls_eof(struct sf_layer *l, int dir)
+{
+    struct tls_layer *t = (struct tls_layer *)l;
+    sf_tls_roles_close(&t->info, dir);
+}
+
+static void tls_finish(struct sf_layer *l)
+{
+    struct tls_layer *t = (struct tls_layer *)l;
+    const struct sf_conn *c = t->l.stack->conn;
+    /* A RST ends both directions at once (no FIN reaches the layer). */
+    if (c && (c->half[SF_C2S].rst_seen || c->half[SF_S2C].rst_seen))
+        for (int dir = 0; dir < 2; dir++)
+            sf_tls_roles_close(&t->info, dir);
+}
+
 static bool tls_idle(const struct sf_layer *l)
 {
     const struct tls_layer *t = (const struct tls_layer *)l;
@@ -272,8 +344,12 @@ static void tls_destroy(struct sf_layer *l)
     struct tls_layer *t = (struct tls_layer *)l;
     if (t->l.stack && t->l.stack->info.tls == &t->info)
         t->l.stack->info.tls = NULL;
+    if (t->l.stack && t->l.stack->tls_roles == &t->roles)
+        t->l.stack->tls_roles = NULL;
     free(t->d[0].hs);
     free(t->d[1].hs);
+    sf_tls_chain_free(t->info.chain[0]);
+    sf_tls_chain_free(t->info.chain[1]);
     free(t);
 }
 
@@ -281,6 +357,8 @@ static const struct sf_layer_ops tls_ops = {
     .name = "tls",
     .data = tls_data,
     .gap = tls_gap,
+    .eof = tls_eof,
+    .finish = tls_finish,
     .idle = tls_idle,
     .destroy = tls_destroy,
 };
@@ -293,8 +371,10 @@ struct sf_layer *sf_tls_layer_new(struct sf_stack *s)
     t->l.ops = &tls_ops;
     t->l.stack = s;
     t->d[0].sslv2_check = true;
-    if (!s->info.tls)
+    if (!s->info.tls) {
         s->info.tls = &t->info;
+        s->tls_roles = &t->roles;
+    }
     return &t->l;
 }
 

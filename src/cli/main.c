@@ -1254,9 +1254,10 @@ int main(int argc, char **argv)
             goto done;
         }
     }
-    /* The application layer runs for every format that shows HTTP (the
-     * one-line summary does not, and stays as fast as the tracker). */
-    if (rc == 0 && (out.http || out.stream || run.objects || (run.df && sf_dfilter_needs_http(run.df)))) {
+    /* The application layer runs for every format that shows HTTP or TLS
+     * (the one-line summary shows the TLS version and SNI). */
+    if (rc == 0 && (out.http || out.stream || out.app_info || run.objects ||
+                    (run.df && sf_dfilter_needs_http(run.df)))) {
         run.follow = cli.follow;
         run.follow_conn = cli.hopts.follow_conn;
         cli.http.ctx = &run;
@@ -1266,6 +1267,8 @@ int main(int argc, char **argv)
         cli.http.stream = http_stream;
         if ((strcmp(cli.format, "jsonl") == 0 || strcmp(cli.format, "tsv") == 0 || cli.db) && !cli.follow)
             cli.http.keep_headers = true;   /* the http record lists them, with user_agent and referrer */
+        if (strcmp(cli.format, "summary") == 0 && !(run.df && sf_dfilter_needs_http(run.df)))
+            cli.http.tls_skip_certs = true;   /* its line shows no certificate */
         if (strcmp(cli.format, "har") == 0 && !cli.follow) {
             cli.http.keep_headers = true;
             cli.http.keep_body_max = cli.hopts.har_bodies ? (1u << 20) : 0;

@@ -1,5 +1,7 @@
 /* explain.c - one line per TCP analysis flag: what it means here, and its likely cause. */
 #include "format/format.h"
+#include "format/tls_out.h"
+#include "synfin/app.h"
 #include "util/utf8.h"
 
 /* "client" or "server" in the reader's language (they go inside sentences). */
@@ -216,6 +218,8 @@ void sf_explain_packet(struct sf_buf *b, const struct sf_packet *p, const struct
             }
             sf_buf_free(&t);
         }
+        if (v->tls)
+            sf_out_tls_explain(b, sf_app_conn_info(v->conn) ? sf_app_conn_info(v->conn)->tls : NULL, v->tls);
         return;
     case SF_ROLE_ACK:
         sf_buf_printf(b, sf_tr("ACK, %s -> %s: the %s confirms it has received every byte before "

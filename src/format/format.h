@@ -87,6 +87,10 @@ struct sf_output {
     /* Reassembled bytes of the followed connection (--follow); NULL otherwise. */
     void (*stream)(void *ctx, const struct sf_conn *c, enum sf_dir dir, const uint8_t *p, size_t n,
                    uint64_t gap, uint64_t frame);
+    /* The format reads what the application layer learnt of a connection
+     * (sf_app_conn_info: the TLS version and SNI of -F summary), so the
+     * application layer must run even without the callbacks above. */
+    bool app_info;
 };
 
 /* Options of the HTTP outputs (har.c, follow.c). */

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "format/format.h"
+#include "synfin/app.h"
+#include "synfin/tls.h"
 
 struct har_out {
     struct sf_out_opts opts;
@@ -176,6 +178,19 @@ static void url(struct sf_buf *b, const struct sf_http_txn *t)
     sf_buf_free(&u);
 }
 
+/* HAR 1.2 timings.ssl: the TLS handshake of the connection's first
+ * request, when the connection is TLS from its first byte (not a tunnel
+ * opened by this request); HAR counts it inside connect too. -1 otherwise. */
+static int64_t tls_ns(const struct sf_http_txn *t)
+{
+    const struct sf_app_info *ai = t->conn ? sf_app_conn_info(t->conn) : NULL;
+    const struct sf_tls_info *tls = ai ? ai->tls : NULL;
+    if (t->n != 1 || !tls || !tls->hs_done_frame || tls->hs_done_ts < tls->hs_start_ts || ai->nstack == 0 ||
+        strcmp(ai->stack[0], "tls") != 0)
+        return -1;
+    return tls->hs_done_ts - tls->hs_start_ts;
+}
+
 static void entry(void *ctx, const struct sf_http_txn *t)
 {
     struct har_out *h = ctx;
@@ -183,7 +198,9 @@ static void entry(void *ctx, const struct sf_http_txn *t)
     const struct sf_http_msg *rq = &t->req, *rs = &t->resp;
     int64_t send = t->send_ns >= 0 ? t->send_ns : 0, wait = t->wait_ns >= 0 ? t->wait_ns : 0;
     int64_t recv = t->receive_ns >= 0 ? t->receive_ns : 0;
-    int64_t total = send + wait + recv + (t->connect_ns > 0 ? t->connect_ns : 0);
+    int64_t ssl = tls_ns(t);
+    int64_t connect = t->n == 1 && t->connect_ns >= 0 ? t->connect_ns + (ssl > 0 ? ssl : 0) : -1;
+    int64_t total = send + wait + recv + (connect > 0 ? connect : 0);
     const char *q;
 
     if (!sf_out_selected(&h->opts, t->conn_id))
@@ -278,14 +295,16 @@ static void entry(void *ctx, const struct sf_http_txn *t)
     if (!rs->present)
         sf_buf_puts(b, ",\"comment\":\"no response captured\"");
     sf_buf_puts(b, "},\"cache\":{},\"timings\":{\"blocked\":-1,\"dns\":-1,\"connect\":");
-    ms(b, t->n == 1 ? t->connect_ns : -1);
+    ms(b, connect);
     sf_buf_puts(b, ",\"send\":");
     ms(b, send);
     sf_buf_puts(b, ",\"wait\":");
     ms(b, wait);
     sf_buf_puts(b, ",\"receive\":");
     ms(b, recv);
-    sf_buf_puts(b, ",\"ssl\":-1}");
+    sf_buf_puts(b, ",\"ssl\":");
+    ms(b, ssl);
+    sf_buf_putc(b, '}');
     if (t->conn) {
         sf_buf_puts(b, ",\"serverIPAddress\":\"");
         sf_buf_addr(b, t->conn->addr[SF_S2C].a, t->conn->addr[SF_S2C].family);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "format/tls_out.h"
+#include "synfin/app.h"
 #include "util/utf8.h"
 #include "format/html_assets.h"
 #include "util/idmap.h"
@@ -355,6 +357,11 @@ static void conn_detail(struct html_out *h, const struct sf_conn *c, const struc
                   (unsigned long long)at, (int)why);
     sf_buf_init(&facts, NULL, 0);
     sf_out_conn_facts(&facts, c, "");
+    {
+        const struct sf_app_info *ai = sf_app_conn_info(c);
+        if (ai && ai->tls)
+            sf_out_tls_facts(&facts, ai->tls, "");
+    }
     json_text(b, facts.data ? facts.data : "", facts.len);
     sf_buf_free(&facts);
     sf_buf_puts(b, ",[");

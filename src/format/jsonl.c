@@ -7,6 +7,7 @@
 #include "synfin/http2.h"
 #include "format/format.h"
 #include "synfin/socks.h"
+#include "format/tls_out.h"
 #include "synfin/tls.h"
 
 struct jsonl_out {
@@ -242,6 +243,8 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     }
     if (v->http)
         sf_out_http_label_json(b, v->http);
+    if (v->tls)
+        sf_out_tls_pkt_json(b, v->tls);
     sf_buf_puts(b, "}\n");
 }
 
@@ -580,6 +583,86 @@ static void socks_object(struct sf_buf *b, const struct sf_socks_info *x)
     sf_buf_putc(b, '}');
 }
 
+/* A hello's list of code points as hex strings; "<k>_total" follows
+ * when the list was longer than what is kept. */
+static void tls_list(struct sf_buf *b, const char *k, const struct sf_tls_list *l)
+{
+    key(b, k);
+    sf_buf_putc(b, '[');
+    for (uint16_t i = 0; i < l->n; i++)
+        sf_buf_printf(b, "%s\"0x%04x\"", i ? "," : "", l->v[i]);
+    sf_buf_putc(b, ']');
+    if (l->total > l->n) {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_total", k);
+        kv_u64(b, tk, l->total);
+    }
+}
+
+static void str_or_null(struct sf_buf *b, const char *k, const char *v)
+{
+    key(b, k);
+    if (v[0])
+        sf_buf_json_str(b, v, strlen(v));
+    else
+        sf_buf_puts(b, "null");
+}
+
+static void tls_chain(struct sf_buf *b, const char *k, const struct sf_tls_chain *ch)
+{
+    key(b, k);
+    sf_buf_putc(b, '[');
+    for (uint8_t i = 0; i < ch->n; i++) {
+        const struct sf_tls_cert *c = &ch->cert[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"frame\":");
+        sf_buf_u64(b, c->frame);
+        kv_u64(b, "length", c->der_len);
+        str_or_null(b, "sha256", c->sha256);
+        kv_bool(b, "parsed", c->parsed);
+        if (c->parsed) {
+            str_or_null(b, "subject", c->subject);
+            str_or_null(b, "issuer", c->issuer);
+            str_or_null(b, "serial", c->serial);
+            key(b, "san");
+            sf_buf_putc(b, '[');
+            for (const char *s = c->san; *s;) {
+                const char *e = strchr(s, ',');
+                size_t n = e ? (size_t)(e - s) : strlen(s);
+                if (s != c->san)
+                    sf_buf_putc(b, ',');
+                sf_buf_json_str(b, s, n);
+                s += n + (e ? 1 : 0);
+            }
+            sf_buf_putc(b, ']');
+            if (c->san_cut)
+                kv_bool(b, "san_cut", true);
+            str_or_null(b, "not_before", c->not_before);
+            str_or_null(b, "not_after", c->not_after);
+            str_or_null(b, "key_type", c->key_type);
+            kv_u64(b, "key_bits", c->key_bits);
+            str_or_null(b, "signature_algorithm", c->sig_alg);
+        }
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_frame", k);
+        kv_u64(b, tk, ch->frame);
+        if (ch->total > ch->n) {
+            snprintf(tk, sizeof(tk), "%s_total", k);
+            kv_u64(b, tk, ch->total);
+        }
+    }
+    if (ch->malformed) {
+        char tk[48];
+        snprintf(tk, sizeof(tk), "%s_malformed", k);
+        kv_bool(b, tk, true);
+    }
+}
+
 /* The conn record's "tls" object (docs/jsonl.md): what the TLS record
  * layer read without keys. */
 static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
@@ -605,9 +688,84 @@ static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
     sf_buf_json_str(b, t->alpn_offered, strlen(t->alpn_offered));
     key(b, "alpn");
     sf_buf_json_str(b, t->alpn, strlen(t->alpn));
+    if (t->client_hello && !t->sslv2_hello) {
+        tls_list(b, "cipher_suites_offered", &t->suites);
+        tls_list(b, "extensions", &t->exts);
+        tls_list(b, "versions_offered", &t->versions);
+        tls_list(b, "groups_offered", &t->groups);
+        tls_list(b, "key_shares_offered", &t->key_shares);
+        tls_list(b, "signature_algorithms", &t->sig_algs);
+        kv_u64(b, "session_id_length", t->session_id_len);
+        kv_bool(b, "session_ticket_offered", t->session_ticket);
+        kv_bool(b, "psk_offered", t->psk_offered);
+        kv_bool(b, "early_data_offered", t->early_data_offered);
+    }
+    if (t->server_hello || t->hrr) {
+        tls_list(b, "server_extensions", &t->server_exts);
+        if (t->key_share_group && t->server_hello)
+            kv_hex16(b, "key_share_group", t->key_share_group);
+        if (t->hrr_group)
+            kv_hex16(b, "hrr_group", t->hrr_group);
+        kv_bool(b, "resumed", t->resumed);
+    }
+    str_or_null(b, "ja3", t->ja3);
+    str_or_null(b, "ja3_full", t->ja3_full);
+    if (t->ja3_full_cut)
+        kv_bool(b, "ja3_full_cut", true);
+    str_or_null(b, "ja4", t->ja4);
+    str_or_null(b, "ja3s", t->ja3s);
+    str_or_null(b, "ja3s_full", t->ja3s_full);
+    if (t->ja3s_full_cut)
+        kv_bool(b, "ja3s_full_cut", true);
+    key(b, "tls_handshake");
+    if (t->hs_start_frame) {
+        sf_buf_puts(b, "{\"start_frame\":");
+        sf_buf_u64(b, t->hs_start_frame);
+        kv_bool(b, "complete", t->hs_done_frame != 0);
+        if (t->hs_done_frame) {
+            kv_u64(b, "end_frame", t->hs_done_frame);
+            key(b, "duration");
+            sf_buf_secs(b, t->hs_done_ts - t->hs_start_ts, 9);
+            kv_u64(b, "round_trips", t->round_trips);
+            kv_bool(b, "end_inferred", t->hs_inferred);
+        }
+        sf_buf_putc(b, '}');
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    kv_str(b, "close", sf_tls_close_verdict(t));
+    kv_str(b, "client_close", sf_tls_close_name((enum sf_tls_close)t->close[0]));
+    kv_str(b, "server_close", sf_tls_close_name((enum sf_tls_close)t->close[1]));
     kv_u64(b, "c2s_records", t->records[0]);
     kv_u64(b, "s2c_records", t->records[1]);
     kv_u64(b, "alerts", t->alerts);
+    key(b, "alert_list");
+    sf_buf_putc(b, '[');
+    for (uint8_t i = 0; i < t->nalert; i++) {
+        const struct sf_tls_alert *a = &t->alert[i];
+        if (i)
+            sf_buf_putc(b, ',');
+        sf_buf_puts(b, "{\"frame\":");
+        sf_buf_u64(b, a->frame);
+        kv_str(b, "by", a->dir ? "server" : "client");
+        kv_bool(b, "encrypted", a->encrypted);
+        if (!a->encrypted) {
+            const char *nm = sf_tls_alert_name(a->desc);
+            kv_str(b, "level", a->level == 1 ? "warning" : a->level == 2 ? "fatal" : "unknown");
+            kv_u64(b, "code", a->desc);
+            key(b, "description");
+            if (nm)
+                sf_buf_json_str(b, nm, strlen(nm));
+            else
+                sf_buf_puts(b, "null");
+        }
+        sf_buf_putc(b, '}');
+    }
+    sf_buf_putc(b, ']');
+    if (t->chain[1])
+        tls_chain(b, "server_certificates", t->chain[1]);
+    if (t->chain[0])
+        tls_chain(b, "client_certificates", t->chain[0]);
     kv_bool(b, "client_close_notify", t->close_notify[0]);
     kv_bool(b, "server_close_notify", t->close_notify[1]);
     key(b, "anomaly");

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "format/tls_out.h"
+#include "synfin/app.h"
+#include "synfin/tls.h"
 #include "util/utf8.h"
 #include "util/idmap.h"
 
@@ -226,6 +229,11 @@ static void make_label(struct ladder_out *l, const struct sf_packet *p, const st
         }
         sf_buf_puts(&lb, " | ");
     }
+    if (v->tls && v->tls->n) {
+        const struct sf_app_info *ai = sf_app_conn_info(v->conn);
+        sf_out_tls_label(&lb, ai ? ai->tls : NULL, v->tls);
+        sf_buf_puts(&lb, " | ");
+    }
     sf_out_flags_words_ace(&lb, p->flags, v->ace);
     if (p->flags & SF_TH_SYN)
         sf_buf_printf(&lb, " seq=%u", v->rel_seq);
@@ -277,9 +285,23 @@ static void make_notes(struct ladder_out *l, const struct sf_packet *p, const st
     }
 }
 
+/* A TLS packet folds only when it is past the handshake and carries
+ * nothing but application data (an alert is worth its own arrow). */
+static bool tls_foldable(const struct sf_tls_pkt *t)
+{
+    if (!t)
+        return true;
+    if (t->handshake_phase)
+        return false;
+    for (uint8_t i = 0; i < t->n; i++)
+        if (t->rec[i].role != SF_TLS_REC_APPDATA)
+            return false;
+    return true;
+}
+
 static bool foldable(const struct sf_packet *p, const struct sf_pkt_view *v)
 {
-    return v->phase == SF_PHASE_DATA && !v->analysis && !v->http &&
+    return v->phase == SF_PHASE_DATA && !v->analysis && !v->http && tls_foldable(v->tls) &&
            !(p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) &&
            (v->role == SF_ROLE_DATA || v->role == SF_ROLE_ACK);
 }

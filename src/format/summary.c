@@ -1,7 +1,11 @@
 /* summary.c - one line per connection, then the account of every frame. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "format/format.h"
+#include "synfin/app.h"
+#include "synfin/tls.h"
+#include "util/utf8.h"
 
 struct summary_out {
     struct sf_out_opts opts;
@@ -74,6 +78,27 @@ static void conn_end(void *ctx, const struct sf_conn *c)
         sf_buf_printf(b, " by %s", c->first_closer == SF_S2C ? "server" : "client");
     if (c->client_guess)
         sf_buf_puts(b, "  client-guessed");
+    {
+        /* TLS connections add their version and SNI as key=value fields,
+         * after the fixed columns (the header stays as it is). */
+        const struct sf_app_info *ai = sf_app_conn_info(c);
+        const struct sf_tls_info *t = ai ? ai->tls : NULL;
+        if (t && (t->client_hello || t->server_hello)) {
+            const char *v = t->server_hello ? sf_tls_version_name(t->version) : NULL;
+            sf_buf_puts(b, "  tls=");
+            if (v && strncmp(v, "TLS ", 4) == 0)
+                sf_buf_puts(b, v + 4);
+            else if (t->server_hello)
+                sf_buf_printf(b, "0x%04x", t->version);
+            else
+                sf_buf_puts(b, "-");
+            sf_buf_puts(b, " sni=");
+            if (t->sni[0])
+                sf_buf_text(b, t->sni, strlen(t->sni), 64);
+            else
+                sf_buf_putc(b, '-');
+        }
+    }
     sf_buf_putc(b, '\n');
 }
 
@@ -112,5 +137,6 @@ int sf_out_summary_new(struct sf_output *o, const struct sf_out_opts *opts)
     o->finish = finish;
     o->flush = flush_out;
     o->destroy = destroy;
+    o->app_info = true;
     return 0;
 }

@@ -3,7 +3,14 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "format/tls_out.h"
+#include "synfin/app.h"
+#include "synfin/tls.h"
 #include "util/idmap.h"
+
+/* The text view shows the TLS handshake as a phase of its own between the
+ * TCP connect and the data (the TCP phases stay those of the analysis). */
+#define PHASE_TLS_HANDSHAKE SF_PHASE_COUNT
 
 /* Per-connection lines are held until the connection ends, so they can be
  * printed together; past max_conn_text bytes they are flushed early and the
@@ -11,7 +18,7 @@
 struct conn_text {
     struct sf_buf lines;
     struct sf_buf http;      /* the connection's HTTP transactions (capped) */
-    enum sf_phase phase;
+    int phase;                /* enum sf_phase, or PHASE_TLS_HANDSHAKE */
     bool any;
     bool flushed_early;
     int64_t last_ts;         /* the connection's previous frame (-t dd) */
@@ -35,11 +42,12 @@ struct text_out {
 #define C_BOLD "\033[1m"
 #define C_DIM "\033[2m"
 
-static const char *phase_title(enum sf_phase p)
+static const char *phase_title(int p)
 {
     switch (p) {
     case SF_PHASE_CONNECT: return sf_tr("connect (3-way handshake)");
     case SF_PHASE_DATA: return sf_tr("data");
+    case PHASE_TLS_HANDSHAKE: return sf_tr("TLS handshake");
     default: return sf_tr("disconnect");
     }
 }
@@ -184,10 +192,14 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
         prev = ct->last_ts;
     ct->last_ts = p->ts_ns;
     b = &ct->lines;
-    if (!ct->any || ct->phase != v->phase) {
-        sf_buf_printf(b, "  %s%s%s\n", t->opts.color ? C_BOLD : "", phase_title(v->phase),
-                      t->opts.color ? C_RESET : "");
-        ct->phase = v->phase;
+    {
+        int ph = v->phase == SF_PHASE_DATA && v->tls && v->tls->handshake_phase ? PHASE_TLS_HANDSHAKE
+                                                                                 : (int)v->phase;
+        if (!ct->any || ct->phase != ph) {
+            sf_buf_printf(b, "  %s%s%s\n", t->opts.color ? C_BOLD : "", phase_title(ph),
+                          t->opts.color ? C_RESET : "");
+            ct->phase = ph;
+        }
         ct->any = true;
     }
     sf_buf_printf(b, "  %7llu  ", (unsigned long long)p->frame);
@@ -205,6 +217,11 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     role_note(b, p, v);
     if (v->http)
         sf_out_http_label_text(b, v->http);
+    if (v->tls && v->tls->n) {
+        const struct sf_app_info *ai = sf_app_conn_info(v->conn);
+        sf_buf_puts(b, "  TLS ");
+        sf_out_tls_label(b, ai ? ai->tls : NULL, v->tls);
+    }
     if (col)
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
@@ -257,6 +274,11 @@ static void conn_end(void *ctx, const struct sf_conn *c)
         sf_buf_put(&t->out, ct->lines.data, ct->lines.len);
     sf_buf_puts(&t->out, "  summary\n");
     sf_out_conn_facts(&t->out, c, "    ");
+    {
+        const struct sf_app_info *ai = sf_app_conn_info(c);
+        if (ai && ai->tls)
+            sf_out_tls_facts(&t->out, ai->tls, "    ");
+    }
     if (ct) {
         if (ct->http.len) {
             sf_buf_puts(&t->out, "    http:      transactions (request -> response)\n");
