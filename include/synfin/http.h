@@ -126,6 +126,8 @@ struct sf_http_stats {
     size_t reasm_peak;             /* most bytes held out of order at once */
 };
 
+struct sf_keylog;   /* synfin/keylog.h */
+
 struct sf_http_config {
     size_t reasm_dir_bytes;        /* out-of-order bytes per direction (default 1 MiB) */
     size_t reasm_global_bytes;     /* all connections (default 256 MiB) */
@@ -135,6 +137,9 @@ struct sf_http_config {
     uint64_t max_decoded;          /* decoded body bytes per message (default 64 MiB) */
     bool keep_headers;             /* fill sf_http_msg.headers (HAR) */
     size_t keep_body_max;          /* keep decoded bodies up to this size (0 = never) */
+    /* TLS secrets (--keylog, pcapng Decryption Secrets Blocks): the TLS
+     * layer decrypts the sessions it finds there (NULL: none). */
+    struct sf_keylog *keylog;
     void *ctx;
     /* A transaction is final (in order per connection, all before the
      * connection's record).  Called from sf_http_app_drain only. */
