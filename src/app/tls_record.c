@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/layer.h"
+#include "app/tls_decrypt.h"
 #include "app/tls_handshake.h"
 #include "synfin/tls.h"
 
@@ -32,12 +33,14 @@ struct tls_dir {
     uint8_t *hs;              /* handshake bytes being reassembled */
     size_t nhs;
     bool sslv2_check;         /* first bytes of the client: maybe an SSLv2-compatible hello */
+    bool protect;             /* the current record goes to the decryptor (tls_decrypt.c) */
 };
 
 struct tls_layer {
     struct sf_layer l;
     struct tls_dir d[2];
     struct sf_tls_info info;
+    struct sf_tls_dec *dec;   /* NULL without secrets */
 };
 
 static bool ssl_version_ok(uint8_t major, uint8_t minor)
@@ -84,11 +87,13 @@ static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint
     if (type == 1 && dir == 0) {
         if (sf_tls_parse_client_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ClientHello");
+        sf_tls_dec_hello(t->dec, dir, type, p, n);
     } else if (type == 2 && dir == 1) {
         if (sf_tls_parse_server_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ServerHello");
         else if (t->info.version == 0x0304 && !t->info.hrr)
             t->d[1].encrypted = true;   /* TLS 1.3: everything after the ServerHello is encrypted */
+        sf_tls_dec_hello(t->dec, dir, type, p, n);
     }
 }
 
@@ -187,7 +192,6 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
 {
     struct tls_layer *t = (struct tls_layer *)l;
     struct tls_dir *d = &t->d[dir];
-    (void)src;
 
     if (dir == 0 && d->sslv2_check) {
         d->sslv2_check = false;
@@ -231,6 +235,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
                 return;
             }
             t->info.records[dir]++;
+            d->protect = sf_tls_dec_begin(t->dec, dir, d->hdr, d->encrypted, src);
             if (d->left == 0) {
                 d->nhdr = 0;
                 if (d->type != CT_APPDATA) {
@@ -244,10 +249,17 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
             size_t take = d->left < n ? d->left : n;
             d->left -= (uint32_t)take;
             body_bytes(t, dir, p, take);
+            if (d->protect)
+                sf_tls_dec_body(t->dec, dir, p, take, src);
             p += take;
             n -= take;
-            if (d->left == 0)
+            if (d->left == 0) {
                 d->nhdr = 0;
+                if (d->protect) {
+                    d->protect = false;
+                    sf_tls_dec_end(t->dec, dir);
+                }
+            }
         }
     }
 }
@@ -259,12 +271,24 @@ static void tls_gap(struct sf_layer *l, int dir, uint64_t n)
     /* Record boundaries are lost with the bytes; resynchronising by
      * guessing a header would invent records. */
     t->d[dir].stopped = true;
+    t->d[dir].protect = false;
+    sf_tls_dec_gap(t->dec, dir, n);
+}
+
+static void tls_eof(struct sf_layer *l, int dir)
+{
+    sf_tls_dec_eof(((struct tls_layer *)l)->dec, dir);
+}
+
+static void tls_finish(struct sf_layer *l)
+{
+    sf_tls_dec_finish(((struct tls_layer *)l)->dec);
 }
 
 static bool tls_idle(const struct sf_layer *l)
 {
     const struct tls_layer *t = (const struct tls_layer *)l;
-    return t->d[0].stopped && t->d[1].stopped;
+    return t->d[0].stopped && t->d[1].stopped && sf_tls_dec_idle(t->dec);
 }
 
 static void tls_destroy(struct sf_layer *l)
@@ -274,6 +298,7 @@ static void tls_destroy(struct sf_layer *l)
         t->l.stack->info.tls = NULL;
     free(t->d[0].hs);
     free(t->d[1].hs);
+    sf_tls_dec_free(t->dec);
     free(t);
 }
 
@@ -281,6 +306,8 @@ static const struct sf_layer_ops tls_ops = {
     .name = "tls",
     .data = tls_data,
     .gap = tls_gap,
+    .eof = tls_eof,
+    .finish = tls_finish,
     .idle = tls_idle,
     .destroy = tls_destroy,
 };
@@ -295,6 +322,11 @@ struct sf_layer *sf_tls_layer_new(struct sf_stack *s)
     t->d[0].sslv2_check = true;
     if (!s->info.tls)
         s->info.tls = &t->info;
+    /* With secrets, --follow shows the decrypted conversation (as
+     * Wireshark's Follow TLS Stream), not the records. */
+    t->dec = sf_tls_dec_new(s, &t->l, &t->info);
+    if (t->dec && s->follow)
+        s->follow_plain = true;
     return &t->l;
 }
 
