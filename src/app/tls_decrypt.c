@@ -143,6 +143,11 @@ void sf_tls_dec_hello(struct sf_tls_dec *d, int dir, uint8_t type, const uint8_t
         sf_cur_skip(&c, sf_cur_u8(&c));
         if (!c.err && sf_cur_left(&c))
             hello_exts(d, 0, c);
+        /* With this session's secrets, --follow shows the decrypted
+         * conversation (as Wireshark's Follow TLS Stream), not the records:
+         * decided here, before the ClientHello's own bytes are shown. */
+        if (d->s->follow)
+            d->s->follow_plain = sf_keylog_find(d->keylog, d->client_random) != NULL;
     } else if (type == 2 && dir == 1 && d->info->server_hello) {
         /* (A HelloRetryRequest leaves server_hello unset: only the real
          * ServerHello's random keys the session.) */

@@ -322,11 +322,7 @@ struct sf_layer *sf_tls_layer_new(struct sf_stack *s)
     t->d[0].sslv2_check = true;
     if (!s->info.tls)
         s->info.tls = &t->info;
-    /* With secrets, --follow shows the decrypted conversation (as
-     * Wireshark's Follow TLS Stream), not the records. */
     t->dec = sf_tls_dec_new(s, &t->l, &t->info);
-    if (t->dec && s->follow)
-        s->follow_plain = true;
     return &t->l;
 }
 
