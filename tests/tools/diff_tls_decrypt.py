@@ -19,6 +19,10 @@ Secrets Block) is read by both without the option.  Per connection
              dropped, other bytes outside printable ASCII as '.'), and
              tshark's chunk sizes add up to synfin's plaintext byte counts
              (jsonl tls.decryption.c2s/s2c_plaintext_bytes)
+  handshake  the handshake message types synfin read from decrypted records
+             (jsonl tls.decryption.c2s/s2c_handshake) per direction equal
+             tshark's tls.handshake.type (TLS 1.3: all but the hellos; TLS
+             1.2: the Finished messages)
   decrypted  a connection where tshark decrypts any application data is
              one synfin says "decrypted"
 
@@ -92,7 +96,7 @@ def tshark_http(cap, keys):
 def synfin_http(synfin, cap, keys):
     cmd = [synfin, "-F", "jsonl", "-r", cap] + (["--keylog", keys] if keys else [])
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    req, resp, h2, status, plain = defaultdict(list), defaultdict(list), defaultdict(list), {}, {}
+    req, resp, h2, status, plain, hs = defaultdict(list), defaultdict(list), defaultdict(list), {}, {}, {}
     for line in out.splitlines():
         try:
             r = json.loads(line)
@@ -114,7 +118,20 @@ def synfin_http(synfin, cap, keys):
             d = r["tls"].get("decryption") or {}
             status[r["conn"]] = d.get("status")
             plain[r["conn"]] = [d.get("c2s_plaintext_bytes", 0), d.get("s2c_plaintext_bytes", 0)]
-    return req, resp, h2, status, plain
+            hs[r["conn"]] = (r["client_port"], r["tls"].get("version"), [d.get("c2s_handshake", []), d.get("s2c_handshake", [])])
+    return req, resp, h2, status, plain, hs
+
+
+def tshark_handshake(cap, keys):
+    """Per (tcp.stream, source port) the handshake message types tshark shows, in order."""
+    types = defaultdict(list)
+    out = tshark(cap, keys, ["-Y", "tls.handshake.type", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.srcport",
+                             "-e", "tls.handshake.type", "-E", "occurrence=a", "-E", "aggregator=,"])
+    for line in out.splitlines():
+        f = line.split("\t")
+        if len(f) == 3 and f[0]:
+            types[(int(f[0]), int(f[1]))] += [int(x) for x in f[2].split(",") if x]
+    return types
 
 
 def printable(text):
@@ -212,7 +229,8 @@ def main(argv):
         if not keys and not cap.endswith(".pcapng"):
             continue
         treq, tresp, th2 = tshark_http(cap, keys)
-        sreq, sresp, sh2, status, plain = synfin_http(synfin, cap, keys)
+        sreq, sresp, sh2, status, plain, shs = synfin_http(synfin, cap, keys)
+        ths = tshark_handshake(cap, keys)
         conns = sorted(set(treq) | set(tresp) | set(th2) | set(sreq) | set(sresp) | set(sh2) | set(status))
 
         def diff(conn, check, detail):
@@ -232,6 +250,21 @@ def main(argv):
                     agree += 1
                 else:
                     listed += diff(c, check, "synfin %s tshark %s" % (a[:8], b[:8]))
+            if status.get(c) == "decrypted" and c in shs:
+                # The messages read from decrypted records: in TLS 1.3 all but the
+                # hellos; in TLS 1.2 the Finished after each ChangeCipherSpec.
+                port, version, mine = shs[c]
+                checks += 1
+                ok = True
+                for d in (0, 1):
+                    theirs = [t for (st, sp), v in ths.items() if st == c and (sp == port) == (d == 0) for t in v]
+                    theirs = [t for t in theirs if t not in (1, 2)] if version == "0x0304" else [t for t in theirs if t == 20]
+                    if theirs != mine[d]:
+                        ok = False
+                        listed += diff(c, "handshake", "dir %d synfin %s tshark %s" % (d, mine[d], theirs))
+                        break
+                if ok:
+                    agree += 1
             tnode0, ttext, tbytes = tshark_follow(cap, keys, c)
             checks += 1
             if status.get(c) != "decrypted":
