@@ -2,6 +2,11 @@
 # Terms follow Korean networking texts: 3-way 핸드셰이크, 4-way 핸드셰이크,
 # 세그먼트 (TCP), 단편화 only for IP fragmentation.
 KO = {
+"TLS decrypted with the key log: %llu records from the client, %llu from the server; the HTTP below is their plaintext": 'TLS를 키 로그로 복호화했습니다: 클라이언트 레코드 %llu개, 서버 레코드 %llu개. 아래의 HTTP는 이 레코드들의 평문입니다',
+' (%u key updates)': ' (키 업데이트 %u회)',
+"TLS not decrypted: the key log has no secrets for this connection's ClientHello random": 'TLS를 복호화하지 못했습니다: 키 로그에 이 연결의 ClientHello random에 해당하는 비밀 값이 없습니다',
+"TLS decryption failed: the key log has this session's secrets, but the %s's record %llu (frame %llu) does not verify (other secrets, or bytes changed on the way); nothing from there on is read as HTTP": 'TLS 복호화 실패: 키 로그에 이 세션의 비밀 값은 있지만 %s의 %llu번째 레코드(프레임 %llu)가 검증되지 않습니다(다른 비밀 값이거나 전송 중에 바이트가 바뀜). 그 뒤로는 HTTP로 읽지 않습니다',
+'TLS not decrypted: synfin does not decrypt the cipher suite 0x%04x': 'TLS를 복호화하지 않았습니다: synfin은 암호 스위트 0x%04x를 복호화하지 않습니다',
 "%s could not be written: %s": '%s 파일을 쓸 수 없습니다: %s',
 '%s not written: --export-max-bytes %llu reached': '%s 파일은 쓰지 않았습니다 (--export-max-bytes %llu에 도달)',
 '%s cut at %llu bytes: --export-max-bytes %llu reached': '%s: %llu바이트에서 잘렸습니다 (--export-max-bytes %llu에 도달)',
