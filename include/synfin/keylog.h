@@ -56,6 +56,14 @@ int sf_keylog_load(struct sf_keylog *k, const char *path, char *err, size_t errl
  * number of new bytes read, 0 when none, -1 when the file cannot be read. */
 long sf_keylog_refresh(struct sf_keylog *k);
 
+/* A live capture: sessions whose secrets are missing wait for them (their
+ * records held, bounded), and sf_keylog_poll re-reads the loaded file. */
+void sf_keylog_watch(struct sf_keylog *k, bool on);
+bool sf_keylog_watching(const struct sf_keylog *k);
+/* While watching: sf_keylog_refresh, at most every 10 ms of now_ns (the
+ * capture clock). */
+void sf_keylog_poll(struct sf_keylog *k, int64_t now_ns);
+
 /* The secrets of the session whose ClientHello random is cr, or NULL.
  * Valid until the next call that adds lines. */
 const struct sf_keylog_entry *sf_keylog_find(struct sf_keylog *k, const uint8_t cr[32]);

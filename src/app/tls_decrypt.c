@@ -43,7 +43,26 @@ struct dec_dir {
     size_t nhs;
     bool hs_stopped;
     uint32_t early_skipped;   /* TLS 1.3 client: 0-RTT records the handshake key cannot open */
+    uint64_t end_frame;       /* the frame that completed the record, and its time */
+    int64_t end_ts;
 };
+
+/* A protected record held while its secrets are not in the key log yet (a
+ * live capture: the browser writes them as it connects, maybe after the
+ * server's first flight went by). */
+struct held {
+    struct held *next;
+    int dir;
+    uint8_t hdr[5];
+    uint64_t first_frame, end_frame;
+    int64_t first_ts, end_ts;
+    uint32_t frames;
+    size_t n;
+    uint8_t body[];
+};
+
+/* At most this much is held per connection; beyond, the session is no_key. */
+#define HELD_MAX (256 * 1024)
 
 struct sf_tls_dec {
     struct sf_stack *s;
@@ -58,6 +77,9 @@ struct sf_tls_dec {
     struct dec_dir d[2];
     uint8_t *plain;           /* one record's plaintext */
     bool up_made;
+    bool pending;             /* watching a growing key log for this session's secrets */
+    struct held *held, **held_tail;
+    size_t held_bytes;
 };
 
 const char *sf_tls_dec_status_name(enum sf_tls_dec_status s)
@@ -84,6 +106,7 @@ struct sf_tls_dec *sf_tls_dec_new(struct sf_stack *s, struct sf_layer *owner, st
     d->owner = owner;
     d->info = info;
     d->keylog = k;
+    d->held_tail = &d->held;
     return d;
 }
 
@@ -95,6 +118,11 @@ void sf_tls_dec_free(struct sf_tls_dec *d)
         sf_tls_cipher_clear(&d->d[i].c);
         free(d->d[i].rec);
         free(d->d[i].hs);
+    }
+    while (d->held) {
+        struct held *h = d->held;
+        d->held = h->next;
+        free(h);
     }
     free(d->plain);
     free(d);
@@ -209,11 +237,20 @@ static void look_up(struct sf_tls_dec *d)
 {
     const struct sf_tls_suite *s;
     d->looked_up = true;
-    if (sf_keylog_count(d->keylog) == 0 || !d->have_cr) {
+    d->pending = false;
+    if ((sf_keylog_count(d->keylog) == 0 && !sf_keylog_watching(d->keylog)) || !d->have_cr) {
         d->d[0].dead = d->d[1].dead = true;   /* status stays NONE: no secrets at all */
         return;
     }
     d->entry = sf_keylog_find(d->keylog, d->client_random);
+    if (!d->entry && sf_keylog_watching(d->keylog)) {
+        sf_keylog_poll(d->keylog, d->s->cur_ts);
+        d->entry = sf_keylog_find(d->keylog, d->client_random);
+        if (!d->entry) {
+            d->pending = true;   /* the records are held until the secrets appear */
+            return;
+        }
+    }
     if (!d->entry) {
         kill_both(d, SF_TLS_DEC_NO_KEY);
         return;
@@ -238,6 +275,60 @@ static void look_up(struct sf_tls_dec *d)
     d->d[0].keyed = d->d[1].keyed = true;
 }
 
+/* The keys for the next protected record of dir (TLS 1.3: the handshake
+ * secret for the first).  False when it cannot be decrypted. */
+static bool prepare(struct sf_tls_dec *d, int dir)
+{
+    struct dec_dir *dd = &d->d[dir];
+    if (dd->dead)
+        return false;
+    if (d->info->version == 0x0304 && dd->stage == 0) {
+        if (!key13(d, dir, dir == 0 ? SF_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET : SF_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET))
+            return false;
+        dd->stage = 1;
+    }
+    return dd->keyed;
+}
+
+static void open_record(struct sf_tls_dec *d, int dir);
+
+/* The secrets have appeared: the held records go through in their order. */
+static void release_held(struct sf_tls_dec *d)
+{
+    while (d->held) {
+        struct held *h = d->held;
+        struct dec_dir *dd = &d->d[h->dir];
+        d->held = h->next;
+        if (prepare(d, h->dir) && (dd->rec || (dd->rec = malloc(REC_MAX)) != NULL)) {
+            memcpy(dd->hdr, h->hdr, 5);
+            memcpy(dd->rec, h->body, h->n);
+            dd->nrec = h->n;
+            dd->first_frame = h->first_frame;
+            dd->first_ts = h->first_ts;
+            dd->end_frame = h->end_frame;
+            dd->end_ts = h->end_ts;
+            dd->frames = h->frames;
+            open_record(d, h->dir);
+        }
+        free(h);
+    }
+    d->held_tail = &d->held;
+    d->held_bytes = 0;
+}
+
+/* While pending: the key log may have grown (force: read it now). */
+static void retry(struct sf_tls_dec *d, bool force)
+{
+    if (force)
+        sf_keylog_refresh(d->keylog);
+    else
+        sf_keylog_poll(d->keylog, d->s->cur_ts);
+    if (sf_keylog_find(d->keylog, d->client_random)) {
+        look_up(d);
+        release_held(d);
+    }
+}
+
 bool sf_tls_dec_begin(struct sf_tls_dec *d, int dir, const uint8_t hdr[5], bool after_ccs,
                       const struct sf_span *src)
 {
@@ -255,14 +346,9 @@ bool sf_tls_dec_begin(struct sf_tls_dec *d, int dir, const uint8_t hdr[5], bool 
         return false;
     if (!d->looked_up)
         look_up(d);
-    if (dd->dead)
-        return false;
-    if (tls13 && dd->stage == 0) {
-        if (!key13(d, dir, dir == 0 ? SF_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET : SF_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET))
-            return false;
-        dd->stage = 1;
-    }
-    if (!dd->keyed)
+    else if (d->pending)
+        retry(d, false);
+    if (!d->pending && !prepare(d, dir))
         return false;
     if (!dd->rec) {
         dd->rec = malloc(REC_MAX);
@@ -327,15 +413,15 @@ static void app_data(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n)
         return;
     if (!d->up_made)
         make_up(d);
-    sp.frame = d->s->cur_frame;
-    sp.ts_ns = d->s->cur_ts;
+    sp.frame = dd->end_frame;
+    sp.ts_ns = dd->end_ts;
     sp.first_frame = dd->first_frame;
     sp.first_ts = dd->first_ts;
     sp.frames = dd->frames;
     d->info->dec.plaintext[dir] += n;
     sf_layer_data(d->owner->up, dir, p, n, &sp);
     if (d->s->follow_plain)
-        sf_stack_follow(d->s, dir, p, n, 0, d->s->cur_frame);
+        sf_stack_follow(d->s, dir, p, n, 0, dd->end_frame);
 }
 
 /* RFC 8446 4.3.1: EncryptedExtensions carries the server's ALPN choice in TLS 1.3. */
@@ -419,20 +505,64 @@ static void handshake_bytes(struct sf_tls_dec *d, int dir, const uint8_t *p, siz
     }
 }
 
+/* Holds the collected record until the secrets appear (bounded). */
+static void hold(struct sf_tls_dec *d, int dir)
+{
+    struct dec_dir *dd = &d->d[dir];
+    struct held *h;
+    if (d->held_bytes + dd->nrec > HELD_MAX || !(h = malloc(sizeof(*h) + dd->nrec))) {
+        /* Too much waiting: the session is read as one without secrets. */
+        while (d->held) {
+            struct held *x = d->held;
+            d->held = x->next;
+            free(x);
+        }
+        d->held_tail = &d->held;
+        d->pending = false;
+        kill_both(d, SF_TLS_DEC_NO_KEY);
+        return;
+    }
+    h->next = NULL;
+    h->dir = dir;
+    memcpy(h->hdr, dd->hdr, 5);
+    h->first_frame = dd->first_frame;
+    h->first_ts = dd->first_ts;
+    h->end_frame = dd->end_frame;
+    h->end_ts = dd->end_ts;
+    h->frames = dd->frames;
+    h->n = dd->nrec;
+    memcpy(h->body, dd->rec, dd->nrec);
+    *d->held_tail = h;
+    d->held_tail = &h->next;
+    d->held_bytes += dd->nrec;
+}
+
 void sf_tls_dec_end(struct sf_tls_dec *d, int dir)
 {
     struct dec_dir *dd;
-    struct sf_tls_decrypt_info *di;
-    uint8_t type = 0;
-    long r;
-
     if (!d)
         return;
     dd = &d->d[dir];
-    di = &d->info->dec;
     if (!dd->collecting)
         return;
     dd->collecting = false;
+    dd->end_frame = d->s->cur_frame;
+    dd->end_ts = d->s->cur_ts;
+    if (d->pending) {
+        hold(d, dir);
+        return;
+    }
+    open_record(d, dir);
+}
+
+/* Decrypts the collected record of dir and hands its content on. */
+static void open_record(struct sf_tls_dec *d, int dir)
+{
+    struct dec_dir *dd = &d->d[dir];
+    struct sf_tls_decrypt_info *di = &d->info->dec;
+    uint8_t type = 0;
+    long r;
+
     if (!d->plain) {
         d->plain = malloc(REC_MAX);
         if (!d->plain) {
@@ -453,7 +583,7 @@ void sf_tls_dec_end(struct sf_tls_dec *d, int dir)
         if (di->fail_record == 0) {
             di->fail_dir = (int8_t)dir;
             di->fail_record = d->info->records[dir];
-            di->fail_frame = d->s->cur_frame;
+            di->fail_frame = dd->end_frame;
         }
         dd->dead = true;
         /* The layer above learns that bytes are missing, never what they were. */
@@ -510,11 +640,26 @@ void sf_tls_dec_eof(struct sf_tls_dec *d, int dir)
 
 void sf_tls_dec_finish(struct sf_tls_dec *d)
 {
-    if (d && d->up_made)
+    if (!d)
+        return;
+    if (d->pending) {
+        /* A last look at the key log; then the held records are given up. */
+        retry(d, true);
+        if (d->pending) {
+            d->pending = false;
+            kill_both(d, SF_TLS_DEC_NO_KEY);
+            release_held(d);   /* frees them: nothing can open them */
+        }
+    }
+    if (d->up_made)
         sf_layer_finish(d->owner->up);
 }
 
 bool sf_tls_dec_idle(const struct sf_tls_dec *d)
 {
-    return !d || (d->d[0].dead && d->d[1].dead && (!d->up_made || sf_layer_idle(d->owner->up)));
+    if (!d)
+        return true;
+    if (d->pending)
+        return false;   /* holding records for secrets still to come */
+    return d->d[0].dead && d->d[1].dead && (!d->up_made || sf_layer_idle(d->owner->up));
 }

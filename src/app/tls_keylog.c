@@ -23,6 +23,9 @@ struct sf_keylog {
     bool overlong;                /* the held line went past LINE_MAX_LEN: skip to its end */
     char *path;                   /* the file of sf_keylog_load, for sf_keylog_refresh */
     long long off;                /* bytes of it read so far */
+    bool watch;                   /* a live capture: the file grows */
+    bool polled;
+    int64_t last_poll;            /* capture time of the last re-read */
 };
 
 static const struct {
@@ -260,6 +263,26 @@ int sf_keylog_load(struct sf_keylog *k, const char *path, char *err, size_t errl
         return -1;
     }
     return 0;
+}
+
+void sf_keylog_watch(struct sf_keylog *k, bool on)
+{
+    k->watch = on;
+}
+
+bool sf_keylog_watching(const struct sf_keylog *k)
+{
+    return k && k->watch && k->path;
+}
+
+void sf_keylog_poll(struct sf_keylog *k, int64_t now_ns)
+{
+    /* One fopen per 10 ms at most, however many connections wait. */
+    if (!sf_keylog_watching(k) || (k->polled && now_ns >= k->last_poll && now_ns - k->last_poll < 10000000))
+        return;
+    k->polled = true;
+    k->last_poll = now_ns;
+    sf_keylog_refresh(k);
 }
 
 const struct sf_keylog_entry *sf_keylog_find(struct sf_keylog *k, const uint8_t cr[32])

@@ -1016,6 +1016,8 @@ int main(int argc, char **argv)
          * without its newline may still be being written. */
         if (!cli.iface)
             sf_keylog_flush(cli.http.keylog);
+        else
+            sf_keylog_watch(cli.http.keylog, true);
     }
     if (cli.display_filter) {
         size_t col = 0;

@@ -10,9 +10,16 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include "app/tls_crypto.h"
+#include "synfin/analyzer.h"
+#include "synfin/app.h"
 #include "synfin/capture.h"
+#include "synfin/http.h"
 #include "synfin/keylog.h"
+#include "synfin/tls.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -286,6 +293,109 @@ static void test_dsb(void **state)
     sf_reader_close(r);
 }
 
+struct live_seen {
+    int txns;
+    uint64_t req_frame, resp_frame;
+    uint16_t status;
+    enum sf_tls_dec_status dec;
+};
+
+static void live_txn(void *ctx, const struct sf_http_txn *t)
+{
+    struct live_seen *ls = ctx;
+    ls->txns++;
+    ls->req_frame = t->req.frame;
+    ls->resp_frame = t->resp.frame;
+    ls->status = t->status;
+}
+
+static void live_conn(void *ctx, const struct sf_conn *c)
+{
+    struct live_seen *ls = ctx;
+    const struct sf_app_info *ai = sf_app_conn_info(c);
+    if (ai && ai->tls)
+        ls->dec = ai->tls->dec.status;
+}
+
+/* A live capture's key log grows while the connection runs: the secrets
+ * arrive after the server's encrypted flight went by (frame 6).  Its
+ * records are held, then decrypted once the file has them, and the HTTP
+ * transaction names the frames tshark names (request 9, response 13;
+ * tests/tools/diff_tls_decrypt.py checks them on the same capture). */
+static void run_live(bool append_midway, struct live_seen *ls)
+{
+    char path[] = "/tmp/synfin-keylog-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *keys, *src;
+    char err[256], line[512];
+    struct sf_keylog *k = sf_keylog_new();
+    struct sf_http_config hc;
+    struct sf_http_app *app;
+    struct sf_analyzer_config cfg;
+    struct sf_sink sink = { ls, NULL, live_conn };
+    struct sf_analyzer *an;
+    struct sf_reader *r;
+    struct sf_frame f;
+    uint64_t n = 0;
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "# nothing yet\n", 14), 14);
+    close(fd);
+    assert_int_equal(sf_keylog_load(k, path, err, sizeof(err)), 0);
+    sf_keylog_watch(k, true);
+    sf_http_config_default(&hc);
+    hc.keylog = k;
+    hc.ctx = ls;
+    hc.txn = live_txn;
+    app = sf_http_app_new(&hc);
+    sf_analyzer_config_default(&cfg);
+    cfg.app_ops = sf_http_app_ops();
+    cfg.app = app;
+    an = sf_analyzer_new(&cfg, &sink);
+    r = sf_reader_open_path("captures/tls/tls13-aes128gcm.pcap", err, sizeof(err));
+    assert_non_null(r);
+    while (sf_reader_next(r, &f) == 1) {
+        n++;
+        f.ts_ns = (int64_t)n * 50000000;   /* 50 ms apart: the key log is polled between frames */
+        if (n == 8 && append_midway) {
+            keys = fopen(path, "a");
+            src = fopen("captures/tls/tls13-aes128gcm.keys", "r");
+            assert_non_null(keys);
+            assert_non_null(src);
+            while (fgets(line, sizeof(line), src))
+                fputs(line, keys);
+            fclose(src);
+            fclose(keys);
+        }
+        sf_analyzer_frame(an, &f, n);
+    }
+    sf_analyzer_finish(an);
+    sf_http_app_drain(app);
+    sf_reader_close(r);
+    sf_analyzer_free(an);
+    sf_http_app_free(app);
+    sf_keylog_free(k);
+    unlink(path);
+}
+
+static void test_live_keylog(void **state)
+{
+    struct live_seen ls;
+    (void)state;
+    memset(&ls, 0, sizeof(ls));
+    run_live(true, &ls);
+    assert_int_equal(ls.dec, SF_TLS_DEC_OK);
+    assert_int_equal(ls.txns, 1);
+    assert_int_equal(ls.status, 200);
+    assert_int_equal(ls.req_frame, 9);
+    assert_int_equal(ls.resp_frame, 13);
+    /* The secrets never come: no key, and nothing reaches HTTP. */
+    memset(&ls, 0, sizeof(ls));
+    run_live(false, &ls);
+    assert_int_equal(ls.dec, SF_TLS_DEC_NO_KEY);
+    assert_int_equal(ls.txns, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_suites),
         cmocka_unit_test(test_keylog),
         cmocka_unit_test(test_dsb),
+        cmocka_unit_test(test_live_keylog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
