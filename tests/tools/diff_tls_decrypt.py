@@ -23,6 +23,9 @@ Secrets Block) is read by both without the option.  Per connection
              (jsonl tls.decryption.c2s/s2c_handshake) per direction equal
              tshark's tls.handshake.type (TLS 1.3: all but the hellos; TLS
              1.2: the Finished messages)
+  objects    per capture, the SHA-256 of every HTTP/1.x body: synfin's
+             --export-objects against tshark's --export-objects http (tshark
+             4.0 exports no HTTP/2 objects: those connections are left out)
   decrypted  a connection where tshark decrypts any application data is
              one synfin says "decrypted"
 
@@ -32,11 +35,14 @@ synfin's side comes from -F jsonl ("http" records: request/response frame,
 reason; tab-separated) is accepted; a listed one that no longer occurs is
 reported.  Exit 1 on any other difference.  The first output line is the score.
 """
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 
 
@@ -132,6 +138,31 @@ def tshark_handshake(cap, keys):
         if len(f) == 3 and f[0]:
             types[(int(f[0]), int(f[1]))] += [int(x) for x in f[2].split(",") if x]
     return types
+
+
+def digests(d):
+    return sorted(hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest()
+                  for f in os.listdir(d) if f != "index.json" and os.path.isfile(os.path.join(d, f)))
+
+
+def objects(synfin, cap, keys, h2_conns):
+    """SHA-256 of every HTTP/1.x body: tshark --export-objects http vs synfin --export-objects."""
+    tmp = tempfile.mkdtemp(prefix="tlsdec-")
+    try:
+        tdir, sdir = os.path.join(tmp, "t"), os.path.join(tmp, "s")
+        os.mkdir(tdir)
+        tshark(cap, keys, ["-q", "--export-objects", "http," + tdir])
+        subprocess.run([synfin, "-F", "summary", "-r", cap, "--export-objects", sdir]
+                       + (["--keylog", keys] if keys else []), capture_output=True)
+        mine = []
+        if os.path.exists(os.path.join(sdir, "index.json")):
+            for o in json.load(open(os.path.join(sdir, "index.json")))["objects"]:
+                # tshark 4.0 exports HTTP/1.x objects only.
+                if o["conn"] not in h2_conns and o.get("file"):
+                    mine.append(hashlib.sha256(open(os.path.join(sdir, o["file"]), "rb").read()).hexdigest())
+        return sorted(mine), digests(tdir)
+    finally:
+        shutil.rmtree(tmp)
 
 
 def printable(text):
@@ -241,6 +272,13 @@ def main(argv):
             problems.append("%s conn %s %s: %s" % (rel(cap), conn, check, detail))
             return 0
 
+        checks += 1
+        mine, theirs = objects(synfin, cap, keys, set(sh2))
+        if mine == theirs:
+            agree += 1
+        else:
+            listed += diff("-", "objects", "synfin %d bodies, tshark %d, %d in common"
+                           % (len(mine), len(theirs), len(set(mine) & set(theirs))))
         for c in conns:
             for check, a, b in (("requests", sreq.get(c, []), treq.get(c, [])),
                                 ("responses", sresp.get(c, []), tresp.get(c, [])),
