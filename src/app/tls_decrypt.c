@@ -45,6 +45,13 @@ struct dec_dir {
     uint32_t early_skipped;   /* TLS 1.3 client: 0-RTT records the handshake key cannot open */
     uint64_t end_frame;       /* the frame that completed the record, and its time */
     int64_t end_ts;
+    uint64_t end_off;         /* the record's end as an offset of the TLS layer's input */
+    /* Where each record with application data ends, in the input (TCP)
+     * and in the plaintext handed up: the peer's ACKs of TCP offsets
+     * become ACKs of plaintext offsets for the layer above. */
+    struct { uint64_t in, out; } ackmap[64];
+    uint8_t ack_head, ack_n;
+    uint64_t out_off;         /* plaintext handed up so far */
 };
 
 /* A protected record held while its secrets are not in the key log yet (a
@@ -54,7 +61,7 @@ struct held {
     struct held *next;
     int dir;
     uint8_t hdr[5];
-    uint64_t first_frame, end_frame;
+    uint64_t first_frame, end_frame, end_off;
     int64_t first_ts, end_ts;
     uint32_t frames;
     size_t n;
@@ -307,6 +314,7 @@ static void release_held(struct sf_tls_dec *d)
             dd->first_ts = h->first_ts;
             dd->end_frame = h->end_frame;
             dd->end_ts = h->end_ts;
+            dd->end_off = h->end_off;
             dd->frames = h->frames;
             open_record(d, h->dir);
         }
@@ -419,6 +427,19 @@ static void app_data(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n)
     sp.first_ts = dd->first_ts;
     sp.frames = dd->frames;
     d->info->dec.plaintext[dir] += n;
+    dd->out_off += n;
+    if (dd->ack_n == sizeof(dd->ackmap) / sizeof(dd->ackmap[0])) {
+        /* Full (the peer acknowledges slowly): the newest entry absorbs
+         * this record, so an ACK is mapped late, never early. */
+        unsigned last = (dd->ack_head + dd->ack_n - 1) % (sizeof(dd->ackmap) / sizeof(dd->ackmap[0]));
+        dd->ackmap[last].in = dd->end_off;
+        dd->ackmap[last].out = dd->out_off;
+    } else {
+        unsigned at = (dd->ack_head + dd->ack_n) % (sizeof(dd->ackmap) / sizeof(dd->ackmap[0]));
+        dd->ackmap[at].in = dd->end_off;
+        dd->ackmap[at].out = dd->out_off;
+        dd->ack_n++;
+    }
     sf_layer_data(d->owner->up, dir, p, n, &sp);
     if (d->s->follow_plain)
         sf_stack_follow(d->s, dir, p, n, 0, dd->end_frame);
@@ -529,6 +550,7 @@ static void hold(struct sf_tls_dec *d, int dir)
     h->first_ts = dd->first_ts;
     h->end_frame = dd->end_frame;
     h->end_ts = dd->end_ts;
+    h->end_off = dd->end_off;
     h->frames = dd->frames;
     h->n = dd->nrec;
     memcpy(h->body, dd->rec, dd->nrec);
@@ -537,7 +559,7 @@ static void hold(struct sf_tls_dec *d, int dir)
     d->held_bytes += dd->nrec;
 }
 
-void sf_tls_dec_end(struct sf_tls_dec *d, int dir)
+void sf_tls_dec_end(struct sf_tls_dec *d, int dir, uint64_t end_off)
 {
     struct dec_dir *dd;
     if (!d)
@@ -548,6 +570,7 @@ void sf_tls_dec_end(struct sf_tls_dec *d, int dir)
     dd->collecting = false;
     dd->end_frame = d->s->cur_frame;
     dd->end_ts = d->s->cur_ts;
+    dd->end_off = end_off;
     if (d->pending) {
         hold(d, dir);
         return;
@@ -630,6 +653,25 @@ void sf_tls_dec_gap(struct sf_tls_dec *d, int dir, uint64_t n)
         sf_layer_gap(d->owner->up, dir, n);
     if (d->s->follow_plain)
         sf_stack_follow(d->s, dir, NULL, 0, n, d->s->cur_frame);
+}
+
+void sf_tls_dec_acked(struct sf_tls_dec *d, int dir, uint64_t off)
+{
+    struct dec_dir *dd;
+    uint64_t out = 0;
+    bool any = false;
+    if (!d || !d->up_made)
+        return;
+    dd = &d->d[dir];
+    /* The plaintext of every record wholly acknowledged is acknowledged. */
+    while (dd->ack_n && dd->ackmap[dd->ack_head].in <= off) {
+        out = dd->ackmap[dd->ack_head].out;
+        any = true;
+        dd->ack_head = (uint8_t)((dd->ack_head + 1) % (sizeof(dd->ackmap) / sizeof(dd->ackmap[0])));
+        dd->ack_n--;
+    }
+    if (any)
+        sf_layer_acked(d->owner->up, dir, out);
 }
 
 void sf_tls_dec_eof(struct sf_tls_dec *d, int dir)

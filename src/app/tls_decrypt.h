@@ -29,7 +29,11 @@ void sf_tls_dec_hello(struct sf_tls_dec *d, int dir, uint8_t type, const uint8_t
 bool sf_tls_dec_begin(struct sf_tls_dec *d, int dir, const uint8_t hdr[5], bool after_ccs,
                       const struct sf_span *src);
 void sf_tls_dec_body(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n, const struct sf_span *src);
-void sf_tls_dec_end(struct sf_tls_dec *d, int dir);
+/* end_off: the record's end as an offset of the layer's input of dir. */
+void sf_tls_dec_end(struct sf_tls_dec *d, int dir, uint64_t end_off);
+/* The peer acknowledged input of dir up to off: the plaintext of the
+ * records wholly before it is acknowledged to the layer above. */
+void sf_tls_dec_acked(struct sf_tls_dec *d, int dir, uint64_t off);
 
 /* Lost bytes, the end of a direction, the end of the connection. */
 void sf_tls_dec_gap(struct sf_tls_dec *d, int dir, uint64_t n);

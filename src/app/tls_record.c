@@ -34,6 +34,7 @@ struct tls_dir {
     size_t nhs;
     bool sslv2_check;         /* first bytes of the client: maybe an SSLv2-compatible hello */
     bool protect;             /* the current record goes to the decryptor (tls_decrypt.c) */
+    uint64_t off;             /* bytes of this direction read so far (for the decryptor's ACK map) */
 };
 
 struct tls_layer {
@@ -193,6 +194,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
     struct tls_layer *t = (struct tls_layer *)l;
     struct tls_dir *d = &t->d[dir];
 
+    d->off += n;   /* at the record's end, the input read so far ends before what is left of n */
     if (dir == 0 && d->sslv2_check) {
         d->sslv2_check = false;
         if (n && (p[0] & 0x80)) {
@@ -257,7 +259,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
                 d->nhdr = 0;
                 if (d->protect) {
                     d->protect = false;
-                    sf_tls_dec_end(t->dec, dir);
+                    sf_tls_dec_end(t->dec, dir, d->off - n);
                 }
             }
         }
@@ -273,6 +275,11 @@ static void tls_gap(struct sf_layer *l, int dir, uint64_t n)
     t->d[dir].stopped = true;
     t->d[dir].protect = false;
     sf_tls_dec_gap(t->dec, dir, n);
+}
+
+static void tls_acked(struct sf_layer *l, int dir, uint64_t off)
+{
+    sf_tls_dec_acked(((struct tls_layer *)l)->dec, dir, off);
 }
 
 static void tls_eof(struct sf_layer *l, int dir)
@@ -307,6 +314,7 @@ static const struct sf_layer_ops tls_ops = {
     .data = tls_data,
     .gap = tls_gap,
     .eof = tls_eof,
+    .acked = tls_acked,
     .finish = tls_finish,
     .idle = tls_idle,
     .destroy = tls_destroy,

@@ -85,6 +85,24 @@ printf '%s' "$f" | grep -q '^>>> client -> server, frame [0-9]*, decrypted$' || 
 printf '%s' "$f" | grep -q '^GET /index.html HTTP/1.1$' || fail "--follow: no plaintext request"
 "$SYNFIN" -r "$cap" --follow 0 | grep -q '^Follow: tcp,text$' || fail "--follow without keys changed"
 
+# The client's ACK of the last response byte (HAR timings, the HTTP record's
+# client_ack_frame) is found through the records: the first client frame
+# whose tcp.ack covers the end of the response's last record, by tshark.
+if command -v tshark >/dev/null; then
+    "$SYNFIN" -F jsonl -r "$cap" --keylog "$keys" | grep '"type":"http"' >"$TMP/txn.json"
+    tshark -r "$cap" -T fields -e frame.number -e tcp.srcport -e tcp.ack -e tcp.nxtseq 2>/dev/null >"$TMP/acks.tsv"
+    python3 - "$TMP/txn.json" "$TMP/acks.tsv" <<'PY' || fail "client_ack_frame is not the client's ACK of the response's end"
+import json, sys
+t = json.loads(open(sys.argv[1]).read())
+rows = [l.split("\t") for l in open(sys.argv[2]).read().splitlines()]
+resp = t["response"]["frame"]
+end = int(rows[resp - 1][3])
+server_port = rows[resp - 1][1]
+want = next(int(r[0]) for r in rows if int(r[0]) > resp and r[1] != server_port and int(r[2]) >= end)
+assert t["timings"]["client_ack_frame"] == want, (t["timings"], want)
+PY
+fi
+
 # A pcapng with a Decryption Secrets Block: decrypted without --keylog.
 [ "$(status -r captures/tls/tls13-dsb.pcapng)" = decrypted ] || fail "Decryption Secrets Block not used"
 echo "TLS decryption: statuses decrypted, no_key, failed (server record 3), unsupported_cipher; text en/ko; --follow marked; DSB"
