@@ -26,7 +26,7 @@ ALL=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-rsa-aes128gcm
     tls12-ecdhe-rsa-aes128-sha tls12-ecdhe-rsa-aes128-sha256 tls13-sclient
     tls13-resumption tls12-resumption tls13-hrr tls13-client-cert tls-alert-unknown-ca
     tls-close-notify tls-no-close-notify tls-connect-proxy tls13-large tls13-alpn-h2
-    tls13-dsb)
+    tls13-dsb tls13-keyupdate)
 BUDGET=120
 
 # shellcheck source=scripts/netns.sh
@@ -283,6 +283,14 @@ make_one() {
         ;;
     tls13-large)
         capture "$n" "${CURL[@]}" --http1.1 https://synfin.test/large.bin
+        ;;
+    tls13-keyupdate)
+        # s_client's K command: a KeyUpdate that asks the server to update
+        # too, between two requests on one connection
+        capture "$n" bash -c '{ printf "%s" "$1"; sleep 0.5; printf "K\n"; sleep 0.5; printf "%s" "$2"; sleep 1; } |
+            openssl s_client -connect "$3:443" -servername synfin.test -CAfile "$4" -tls1_3 -keylogfile "$KEYS"' \
+            _ $'GET /index.html HTTP/1.1\r\nHost: synfin.test\r\n\r\n' \
+            $'GET /index.html?2 HTTP/1.1\r\nHost: synfin.test\r\nConnection: close\r\n\r\n' "$S" "$CA"
         ;;
     tls13-alpn-h2)
         capture "$n" "${CURL[@]}" --http2 https://synfin.test/index.html https://synfin.test/index.html?2

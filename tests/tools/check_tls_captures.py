@@ -92,6 +92,10 @@ EXPECT = {
     "tls/tls13-alpn-h2.pcap": spec(T13, alpn={"h2"}, h2={"0", "1", "4"},
                                    h2path={"/index.html", "/index.html?2"}, suite="0x1302",
                                    conns=1),
+    # openssl s_client's K: a KeyUpdate each way (type 24) between two requests
+    "tls/tls13-keyupdate.pcap": spec(T13, {"hs": {"4", "24"}, "method": {"GET"},
+                                           "uri": {"/index.html", "/index.html?2"}, "status": {"200"}},
+                                     suite="0x1302", conns=1, no_alpn=True),
     # keys come from the file itself (no -o tls.keylog_file)
     "tls/tls13-dsb.pcapng": spec(T13, H1, GET_INDEX, suite="0x1301", conns=1),
     "h2/h2c-prior-knowledge.pcap": spec(h2={"0", "1", "4"}, h2path={"/index.html"}, conns=1),
