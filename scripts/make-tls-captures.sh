@@ -26,7 +26,7 @@ ALL=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-rsa-aes128gcm
     tls12-ecdhe-rsa-aes128-sha tls12-ecdhe-rsa-aes128-sha256 tls13-sclient
     tls13-resumption tls12-resumption tls13-hrr tls13-client-cert tls-alert-unknown-ca
     tls-close-notify tls-no-close-notify tls-connect-proxy tls13-large tls13-alpn-h2
-    tls13-dsb tls13-keyupdate)
+    tls13-dsb tls13-keyupdate tls12-chacha20 tls12-cbc-sha384-no-etm)
 BUDGET=120
 
 # shellcheck source=scripts/netns.sh
@@ -283,6 +283,15 @@ make_one() {
         ;;
     tls13-large)
         capture "$n" "${CURL[@]}" --http1.1 https://synfin.test/large.bin
+        ;;
+    tls12-chacha20)
+        capture "$n" "${CURL[@]}" --http1.1 --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305 \
+            https://synfin.test/index.html
+        ;;
+    tls12-cbc-sha384-no-etm)
+        # MAC-then-encrypt (no encrypt_then_mac extension offered), AES-256-CBC, HMAC-SHA384, SHA-384 PRF
+        capture "$n" bash -c 'printf "%s" "$1" | "${@:2}" -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -no_etm -keylogfile "$KEYS"' \
+            _ "$GET" "${SCL[@]}"
         ;;
     tls13-keyupdate)
         # s_client's K command: a KeyUpdate that asks the server to update
