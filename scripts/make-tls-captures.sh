@@ -26,7 +26,7 @@ ALL=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-rsa-aes128gcm
     tls12-ecdhe-rsa-aes128-sha tls12-ecdhe-rsa-aes128-sha256 tls13-sclient
     tls13-resumption tls12-resumption tls13-hrr tls13-client-cert tls-alert-unknown-ca
     tls-close-notify tls-no-close-notify tls-connect-proxy tls13-large tls13-alpn-h2
-    tls13-dsb tls13-keyupdate tls12-chacha20 tls12-cbc-sha384-no-etm)
+    tls13-dsb tls13-keyupdate tls12-chacha20 tls12-cbc-sha384-no-etm tls13-early-data)
 BUDGET=120
 
 # shellcheck source=scripts/netns.sh
@@ -108,6 +108,7 @@ http {
         listen $SF_SRV4:443 ssl http2;
         server_name synfin.test;
         root $d/www;
+        ssl_early_data on;
     }
     server {
         listen $SF_SRV4:8444 ssl;
@@ -292,6 +293,13 @@ make_one() {
         # MAC-then-encrypt (no encrypt_then_mac extension offered), AES-256-CBC, HMAC-SHA384, SHA-384 PRF
         capture "$n" bash -c 'printf "%s" "$1" | "${@:2}" -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -no_etm -keylogfile "$KEYS"' \
             _ "$GET" "${SCL[@]}"
+        ;;
+    tls13-early-data)
+        # the first connection's ticket allows early data (nginx ssl_early_data
+        # on); the second resumes and sends its GET as 0-RTT data
+        FINS=4 capture "$n" bash -c 'printf "%s" "$1" | "${@:4}" -tls1_3 -keylogfile "$KEYS" -sess_out "$2" &&
+            printf "%s" "$1" >"$3" && "${@:4}" -tls1_3 -keylogfile "$KEYS" -sess_in "$2" -early_data "$3" </dev/null' \
+            _ "$GET" "$WORK/$n.sess" "$WORK/$n.early" "${SCL[@]}"
         ;;
     tls13-keyupdate)
         # s_client's K command: a KeyUpdate that asks the server to update

@@ -28,8 +28,10 @@ struct dec_dir {
     struct sf_tls_cipher c;
     bool keyed;               /* c holds this direction's current keys */
     bool dead;                /* nothing more is decrypted in this direction */
-    uint8_t stage;            /* TLS 1.3: 0 none, 1 handshake secret, 2 application secret */
+    uint8_t stage;            /* TLS 1.3: 0 none, 1 handshake secret, 2 application secret, 3 early (0-RTT) */
     bool to_app, to_update;   /* switch keys after the current record (Finished, KeyUpdate) */
+    bool to_hs;               /* after EndOfEarlyData: the client's handshake secret */
+    bool early_done;          /* the client's 0-RTT records are over (or were never readable) */
     /* The record being collected. */
     uint8_t hdr[5];
     uint8_t *rec;
@@ -88,6 +90,9 @@ struct sf_tls_dec {
     struct held *held, **held_tail;
     size_t held_bytes;
 };
+
+static void look_up(struct sf_tls_dec *d);
+static void release_held(struct sf_tls_dec *d);
 
 const char *sf_tls_dec_status_name(enum sf_tls_dec_status s)
 {
@@ -193,6 +198,13 @@ void sf_tls_dec_hello(struct sf_tls_dec *d, int dir, uint8_t type, const uint8_t
         sf_cur_skip(&c, 3);
         if (!c.err && sf_cur_left(&c))
             hello_exts(d, 1, c);
+        if (d->held) {
+            /* The client's 0-RTT records can be read now that the suite is known. */
+            if (!d->looked_up)
+                look_up(d);
+            if (!d->pending)
+                release_held(d);
+        }
     }
 }
 
@@ -290,6 +302,15 @@ static bool prepare(struct sf_tls_dec *d, int dir)
     if (dd->dead)
         return false;
     if (d->info->version == 0x0304 && dd->stage == 0) {
+        /* A client that offered 0-RTT starts with its early secret when the
+         * log has it (RFC 8446 2.3); its EndOfEarlyData ends that. */
+        if (dir == 0 && d->early_offered && !dd->early_done && d->entry &&
+            d->entry->len[SF_KL_CLIENT_EARLY_TRAFFIC_SECRET]) {
+            if (!key13(d, dir, SF_KL_CLIENT_EARLY_TRAFFIC_SECRET))
+                return false;
+            dd->stage = 3;
+            return true;
+        }
         if (!key13(d, dir, dir == 0 ? SF_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET : SF_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET))
             return false;
         dd->stage = 1;
@@ -299,9 +320,13 @@ static bool prepare(struct sf_tls_dec *d, int dir)
 
 static void open_record(struct sf_tls_dec *d, int dir);
 
-/* The secrets have appeared: the held records go through in their order. */
+/* The secrets have appeared (or the suite, for 0-RTT data): the held
+ * records go through in their order.  The messages they complete are
+ * dated by the frames that carried them, not the frame of the release. */
 static void release_held(struct sf_tls_dec *d)
 {
+    uint64_t frame = d->s->cur_frame;
+    int64_t ts = d->s->cur_ts;
     while (d->held) {
         struct held *h = d->held;
         struct dec_dir *dd = &d->d[h->dir];
@@ -316,10 +341,14 @@ static void release_held(struct sf_tls_dec *d)
             dd->end_ts = h->end_ts;
             dd->end_off = h->end_off;
             dd->frames = h->frames;
+            d->s->cur_frame = h->end_frame;
+            d->s->cur_ts = h->end_ts;
             open_record(d, h->dir);
         }
         free(h);
     }
+    d->s->cur_frame = frame;
+    d->s->cur_ts = ts;
     d->held_tail = &d->held;
     d->held_bytes = 0;
 }
@@ -342,11 +371,18 @@ bool sf_tls_dec_begin(struct sf_tls_dec *d, int dir, const uint8_t hdr[5], bool 
 {
     struct dec_dir *dd;
     bool tls13;
-    if (!d || !d->info->server_hello)
+    if (!d)
         return false;
     dd = &d->d[dir];
     if (dd->dead)
         return false;
+    if (!d->info->server_hello) {
+        /* 0-RTT data after the ClientHello, before the ServerHello names
+         * the suite: held until it does. */
+        if (dir != 0 || !d->early_offered || !d->have_cr || hdr[0] != CT_APPDATA)
+            return false;
+        goto collect;
+    }
     tls13 = d->info->version == 0x0304;
     /* TLS 1.3 protects every record as application_data (the compatibility
      * ChangeCipherSpec stays plaintext); TLS <= 1.2 what follows the CCS. */
@@ -356,8 +392,9 @@ bool sf_tls_dec_begin(struct sf_tls_dec *d, int dir, const uint8_t hdr[5], bool 
         look_up(d);
     else if (d->pending)
         retry(d, false);
-    if (!d->pending && !prepare(d, dir))
+    if (!d->pending && !d->held && !prepare(d, dir))
         return false;
+collect:
     if (!dd->rec) {
         dd->rec = malloc(REC_MAX);
         if (!dd->rec) {
@@ -480,6 +517,11 @@ static void handshake_msg(struct sf_tls_dec *d, int dir, uint8_t type, const uin
         if (dir == 1)
             encrypted_extensions(d, p, n);
         break;
+    case 5:
+        /* EndOfEarlyData: the last record under the client's early secret. */
+        if (dir == 0 && d->d[0].stage == 3)
+            d->d[0].to_hs = true;
+        break;
     case 20:
         /* Each side's Finished is the last record under its handshake secret. */
         if (d->d[dir].stage == 1)
@@ -571,8 +613,12 @@ void sf_tls_dec_end(struct sf_tls_dec *d, int dir, uint64_t end_off)
     dd->end_frame = d->s->cur_frame;
     dd->end_ts = d->s->cur_ts;
     dd->end_off = end_off;
-    if (d->pending) {
+    if (d->pending || !d->info->server_hello || d->held) {
+        /* Secrets still to come, 0-RTT data before the ServerHello, or
+         * records queued before this one: kept in order. */
         hold(d, dir);
+        if (!d->pending && d->info->server_hello)
+            release_held(d);
         return;
     }
     open_record(d, dir);
@@ -594,6 +640,14 @@ static void open_record(struct sf_tls_dec *d, int dir)
         }
     }
     r = sf_tls_cipher_open(&dd->c, dd->hdr, dd->rec, dd->nrec, d->plain, &type);
+    if (r < 0 && dir == 0 && dd->stage == 3) {
+        /* Not under the early secret: the 0-RTT data is over without an
+         * EndOfEarlyData (the server rejected it), the handshake secret follows. */
+        dd->early_done = true;
+        dd->stage = 0;
+        if (prepare(d, dir))
+            r = sf_tls_cipher_open(&dd->c, dd->hdr, dd->rec, dd->nrec, d->plain, &type);
+    }
     if (r < 0) {
         /* A client that offered 0-RTT sends its early data under a secret we
          * are not given before its handshake records: those are skipped
@@ -629,6 +683,12 @@ static void open_record(struct sf_tls_dec *d, int dir)
         break;
     default:
         break;
+    }
+    if (dd->to_hs) {
+        dd->to_hs = false;
+        dd->early_done = true;
+        dd->stage = 0;
+        prepare(d, dir);
     }
     if (dd->to_app) {
         dd->to_app = false;

@@ -37,6 +37,7 @@ static const struct {
     { "SERVER_HANDSHAKE_TRAFFIC_SECRET", SF_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET },
     { "CLIENT_TRAFFIC_SECRET_0", SF_KL_CLIENT_TRAFFIC_SECRET_0 },
     { "SERVER_TRAFFIC_SECRET_0", SF_KL_SERVER_TRAFFIC_SECRET_0 },
+    { "CLIENT_EARLY_TRAFFIC_SECRET", SF_KL_CLIENT_EARLY_TRAFFIC_SECRET },
 };
 
 struct sf_keylog *sf_keylog_new(void)
@@ -160,7 +161,7 @@ static int one_line(struct sf_keylog *k, const char *s, size_t n)
         if (strlen(labels[x].name) == fl[0] && memcmp(labels[x].name, f[0], fl[0]) == 0)
             label = (int)labels[x].label;
     if (label < 0) {
-        k->st.ignored++;   /* EARLY_*, EXPORTER_SECRET, CLIENT_TRAFFIC_SECRET_N>0 (derived instead) */
+        k->st.ignored++;   /* EARLY_EXPORTER_SECRET, EXPORTER_SECRET, *_TRAFFIC_SECRET_N>0 (derived instead) */
         return 0;
     }
     if (label == SF_KL_CLIENT_RANDOM && ls != 48) {

@@ -96,6 +96,9 @@ EXPECT = {
     "tls/tls13-alpn-h2.pcap": spec(T13, alpn={"h2"}, h2={"0", "1", "4"},
                                    h2path={"/index.html", "/index.html?2"}, suite="0x1302",
                                    conns=1),
+    # the second connection resumes and sends its GET as 0-RTT data: EndOfEarlyData (5)
+    "tls/tls13-early-data.pcap": spec(T13, GET_INDEX, {"hs": {"4", "5"}}, suite="0x1302", conns=2,
+                                      certs=1, no_alpn=True),
     # openssl s_client's K: a KeyUpdate each way (type 24) between two requests
     "tls/tls13-keyupdate.pcap": spec(T13, {"hs": {"4", "24"}, "method": {"GET"},
                                            "uri": {"/index.html", "/index.html?2"}, "status": {"200"}},
