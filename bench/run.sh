@@ -5,6 +5,8 @@
 #   bench/run.sh                          profiles "bulk many" (~1 GB + 100k conns)
 #   BENCH_QUICK=1 bench/run.sh            small variants (~50 MB, 5k conns)
 #   BENCH_PROFILES=many bench/run.sh      one profile
+#   BENCH_PROFILES=tls bench/run.sh       HTTPS with its key log: synfin and
+#                                         tshark decrypting (bench/gen.sh tls)
 #
 # Environment: BENCH_PROFILES (default "bulk many"), BENCH_QUICK (0|1),
 # BENCH_REPEAT (runs per tool, best wall time kept; default 1),
@@ -58,6 +60,13 @@ TOOLS=(
     "tcpdump|tcpdump -n -r F"
     "tcptrace|tcptrace -n F"
 )
+# The tls profile: without keys, then decrypting with the key log K.
+TLS_TOOLS=(
+    "synfin -F summary|$SYNFIN -F summary -r F"
+    "synfin -F jsonl (no keys)|$SYNFIN -F jsonl -r F"
+    "synfin -F jsonl --keylog|$SYNFIN -F jsonl --keylog K -r F"
+    "tshark -2 (keylog)|tshark -2 -o tls.keylog_file:K -r F -T fields -e frame.number -e tcp.stream -e http.request.method -e http.response.code"
+)
 
 # run_one CMD... : sets R_SEC, R_RSS_KB, R_RC ; stdout discarded, stderr to $TMP/err
 run_one() {
@@ -100,8 +109,10 @@ ratio() { # SEC BASE
 } >"$TMP/report.md"
 
 for prof in $PROFILES; do
-    case $prof in bulk | many) ;; *) log "unknown profile '$prof' (bulk, many), skipped"; continue ;; esac
+    case $prof in bulk | many | tls) ;; *) log "unknown profile '$prof' (bulk, many, tls), skipped"; continue ;; esac
     F=$DATA/$prof$SUFFIX.pcap
+    K=$DATA/$prof$SUFFIX.keys
+    if [ "$prof" = tls ]; then RUN_TOOLS=("${TLS_TOOLS[@]}"); else RUN_TOOLS=("${TOOLS[@]}"); fi
     if [ ! -s "$F" ]; then
         log "$F missing: generating it with bench/gen.sh"
         BENCH_QUICK=$QUICK BENCH_DATA=$DATA bench/gen.sh "$prof" ||
@@ -122,12 +133,16 @@ for prof in $PROFILES; do
     } >>"$TMP/report.md"
 
     BASE=0
-    for entry in "${TOOLS[@]}"; do
+    for entry in "${RUN_TOOLS[@]}"; do
         label=${entry%%|*}
         cmdline=${entry#*|}
         # replace only the standalone token F by the capture path
         read -r -a cmd <<<"$cmdline"
-        for i in "${!cmd[@]}"; do if [ "${cmd[i]}" = F ]; then cmd[i]=$F; fi; done
+        for i in "${!cmd[@]}"; do
+            if [ "${cmd[i]}" = F ]; then cmd[i]=$F; fi
+            if [ "${cmd[i]}" = K ]; then cmd[i]=$K; fi
+            cmd[i]=${cmd[i]/tls.keylog_file:K/tls.keylog_file:$K}
+        done
         if [[ $label == synfin* ]] && [ ! -x "$SYNFIN" ]; then
             log "$prof: $label: missing ($SYNFIN not built)"
             echo "| $label | missing | | | | |" >>"$TMP/report.md"
