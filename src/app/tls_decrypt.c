@@ -45,9 +45,6 @@ struct dec_dir {
     size_t nhs;
     bool hs_stopped;
     uint32_t early_skipped;   /* TLS 1.3 client: 0-RTT records the handshake key cannot open */
-    uint64_t end_frame;       /* the frame that completed the record, and its time */
-    int64_t end_ts;
-    uint64_t end_off;         /* the record's end as an offset of the TLS layer's input */
     /* Where each record with application data ends, in the input (TCP)
      * and in the plaintext handed up: the peer's ACKs of TCP offsets
      * become ACKs of plaintext offsets for the layer above. */
@@ -68,6 +65,17 @@ struct held {
     uint32_t frames;
     size_t n;
     uint8_t body[];
+};
+
+/* One whole protected record and where it came from. */
+struct rec {
+    const uint8_t *hdr;
+    const uint8_t *body;
+    size_t n;
+    uint64_t first_frame, end_frame;  /* its first byte's frame; the frame that completed it */
+    int64_t first_ts, end_ts;
+    uint32_t frames;
+    uint64_t end_off;                 /* its end as an offset of the TLS layer's input */
 };
 
 /* At most this much is held per connection; beyond, the session is no_key. */
@@ -318,7 +326,18 @@ static bool prepare(struct sf_tls_dec *d, int dir)
     return dd->keyed;
 }
 
-static void open_record(struct sf_tls_dec *d, int dir);
+static void open_record(struct sf_tls_dec *d, int dir, const struct rec *r);
+
+/* The record and plaintext buffers live only while a record is being
+ * collected or opened: memory follows the records in flight, not the
+ * number of decrypted connections. */
+static void release_buffers(struct sf_tls_dec *d, int dir)
+{
+    free(d->d[dir].rec);
+    d->d[dir].rec = NULL;
+    free(d->plain);
+    d->plain = NULL;
+}
 
 /* The secrets have appeared (or the suite, for 0-RTT data): the held
  * records go through in their order.  The messages they complete are
@@ -329,21 +348,17 @@ static void release_held(struct sf_tls_dec *d)
     int64_t ts = d->s->cur_ts;
     while (d->held) {
         struct held *h = d->held;
-        struct dec_dir *dd = &d->d[h->dir];
         d->held = h->next;
-        if (prepare(d, h->dir) && (dd->rec || (dd->rec = malloc(REC_MAX)) != NULL)) {
-            memcpy(dd->hdr, h->hdr, 5);
-            memcpy(dd->rec, h->body, h->n);
-            dd->nrec = h->n;
-            dd->first_frame = h->first_frame;
-            dd->first_ts = h->first_ts;
-            dd->end_frame = h->end_frame;
-            dd->end_ts = h->end_ts;
-            dd->end_off = h->end_off;
-            dd->frames = h->frames;
+        if (prepare(d, h->dir)) {
+            /* Opened from the held copy: the direction's own buffer may be
+             * collecting a newer record right now. */
+            struct rec r = { h->hdr, h->body, h->n, h->first_frame, h->end_frame, h->first_ts, h->end_ts,
+                             h->frames, h->end_off };
             d->s->cur_frame = h->end_frame;
             d->s->cur_ts = h->end_ts;
-            open_record(d, h->dir);
+            open_record(d, h->dir, &r);
+            free(d->plain);
+            d->plain = NULL;
         }
         free(h);
     }
@@ -450,7 +465,7 @@ static void make_up(struct sf_tls_dec *d)
     sf_layer_install(s, &d->owner->up, up, NULL);
 }
 
-static void app_data(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n)
+static void app_data(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n, const struct rec *r)
 {
     struct dec_dir *dd = &d->d[dir];
     struct sf_span sp;
@@ -458,28 +473,28 @@ static void app_data(struct sf_tls_dec *d, int dir, const uint8_t *p, size_t n)
         return;
     if (!d->up_made)
         make_up(d);
-    sp.frame = dd->end_frame;
-    sp.ts_ns = dd->end_ts;
-    sp.first_frame = dd->first_frame;
-    sp.first_ts = dd->first_ts;
-    sp.frames = dd->frames;
+    sp.frame = r->end_frame;
+    sp.ts_ns = r->end_ts;
+    sp.first_frame = r->first_frame;
+    sp.first_ts = r->first_ts;
+    sp.frames = r->frames;
     d->info->dec.plaintext[dir] += n;
     dd->out_off += n;
     if (dd->ack_n == sizeof(dd->ackmap) / sizeof(dd->ackmap[0])) {
         /* Full (the peer acknowledges slowly): the newest entry absorbs
          * this record, so an ACK is mapped late, never early. */
         unsigned last = (dd->ack_head + dd->ack_n - 1) % (sizeof(dd->ackmap) / sizeof(dd->ackmap[0]));
-        dd->ackmap[last].in = dd->end_off;
+        dd->ackmap[last].in = r->end_off;
         dd->ackmap[last].out = dd->out_off;
     } else {
         unsigned at = (dd->ack_head + dd->ack_n) % (sizeof(dd->ackmap) / sizeof(dd->ackmap[0]));
-        dd->ackmap[at].in = dd->end_off;
+        dd->ackmap[at].in = r->end_off;
         dd->ackmap[at].out = dd->out_off;
         dd->ack_n++;
     }
     sf_layer_data(d->owner->up, dir, p, n, &sp);
     if (d->s->follow_plain)
-        sf_stack_follow(d->s, dir, p, n, 0, dd->end_frame);
+        sf_stack_follow(d->s, dir, p, n, 0, r->end_frame);
 }
 
 /* RFC 8446 4.3.1: EncryptedExtensions carries the server's ALPN choice in TLS 1.3. */
@@ -566,14 +581,18 @@ static void handshake_bytes(struct sf_tls_dec *d, int dir, const uint8_t *p, siz
             dd->nhs = 0;
         }
     }
+    if (dd->nhs == 0) {
+        /* No message half-read: the 64 KiB go back until the next one. */
+        free(dd->hs);
+        dd->hs = NULL;
+    }
 }
 
 /* Holds the collected record until the secrets appear (bounded). */
-static void hold(struct sf_tls_dec *d, int dir)
+static void hold(struct sf_tls_dec *d, int dir, const struct rec *r)
 {
-    struct dec_dir *dd = &d->d[dir];
     struct held *h;
-    if (d->held_bytes + dd->nrec > HELD_MAX || !(h = malloc(sizeof(*h) + dd->nrec))) {
+    if (d->held_bytes + r->n > HELD_MAX || !(h = malloc(sizeof(*h) + r->n))) {
         /* Too much waiting: the session is read as one without secrets. */
         while (d->held) {
             struct held *x = d->held;
@@ -587,45 +606,53 @@ static void hold(struct sf_tls_dec *d, int dir)
     }
     h->next = NULL;
     h->dir = dir;
-    memcpy(h->hdr, dd->hdr, 5);
-    h->first_frame = dd->first_frame;
-    h->first_ts = dd->first_ts;
-    h->end_frame = dd->end_frame;
-    h->end_ts = dd->end_ts;
-    h->end_off = dd->end_off;
-    h->frames = dd->frames;
-    h->n = dd->nrec;
-    memcpy(h->body, dd->rec, dd->nrec);
+    memcpy(h->hdr, r->hdr, 5);
+    h->first_frame = r->first_frame;
+    h->first_ts = r->first_ts;
+    h->end_frame = r->end_frame;
+    h->end_ts = r->end_ts;
+    h->end_off = r->end_off;
+    h->frames = r->frames;
+    h->n = r->n;
+    memcpy(h->body, r->body, r->n);
     *d->held_tail = h;
     d->held_tail = &h->next;
-    d->held_bytes += dd->nrec;
+    d->held_bytes += r->n;
 }
 
 void sf_tls_dec_end(struct sf_tls_dec *d, int dir, uint64_t end_off)
 {
     struct dec_dir *dd;
+    struct rec r;
     if (!d)
         return;
     dd = &d->d[dir];
     if (!dd->collecting)
         return;
     dd->collecting = false;
-    dd->end_frame = d->s->cur_frame;
-    dd->end_ts = d->s->cur_ts;
-    dd->end_off = end_off;
+    r.hdr = dd->hdr;
+    r.body = dd->rec;
+    r.n = dd->nrec;
+    r.first_frame = dd->first_frame;
+    r.first_ts = dd->first_ts;
+    r.end_frame = d->s->cur_frame;
+    r.end_ts = d->s->cur_ts;
+    r.frames = dd->frames;
+    r.end_off = end_off;
     if (d->pending || !d->info->server_hello || d->held) {
         /* Secrets still to come, 0-RTT data before the ServerHello, or
          * records queued before this one: kept in order. */
-        hold(d, dir);
+        hold(d, dir, &r);
         if (!d->pending && d->info->server_hello)
             release_held(d);
-        return;
+    } else {
+        open_record(d, dir, &r);
     }
-    open_record(d, dir);
+    release_buffers(d, dir);
 }
 
-/* Decrypts the collected record of dir and hands its content on. */
-static void open_record(struct sf_tls_dec *d, int dir)
+/* Decrypts one record of dir and hands its content on. */
+static void open_record(struct sf_tls_dec *d, int dir, const struct rec *rc)
 {
     struct dec_dir *dd = &d->d[dir];
     struct sf_tls_decrypt_info *di = &d->info->dec;
@@ -639,14 +666,14 @@ static void open_record(struct sf_tls_dec *d, int dir)
             return;
         }
     }
-    r = sf_tls_cipher_open(&dd->c, dd->hdr, dd->rec, dd->nrec, d->plain, &type);
+    r = sf_tls_cipher_open(&dd->c, rc->hdr, rc->body, rc->n, d->plain, &type);
     if (r < 0 && dir == 0 && dd->stage == 3) {
         /* Not under the early secret: the 0-RTT data is over without an
          * EndOfEarlyData (the server rejected it), the handshake secret follows. */
         dd->early_done = true;
         dd->stage = 0;
         if (prepare(d, dir))
-            r = sf_tls_cipher_open(&dd->c, dd->hdr, dd->rec, dd->nrec, d->plain, &type);
+            r = sf_tls_cipher_open(&dd->c, rc->hdr, rc->body, rc->n, d->plain, &type);
     }
     if (r < 0) {
         /* A client that offered 0-RTT sends its early data under a secret we
@@ -660,19 +687,19 @@ static void open_record(struct sf_tls_dec *d, int dir)
         if (di->fail_record == 0) {
             di->fail_dir = (int8_t)dir;
             di->fail_record = d->info->records[dir];
-            di->fail_frame = dd->end_frame;
+            di->fail_frame = rc->end_frame;
         }
         dd->dead = true;
         /* The layer above learns that bytes are missing, never what they were. */
         if (d->up_made)
-            sf_layer_gap(d->owner->up, dir, dd->nrec);
+            sf_layer_gap(d->owner->up, dir, rc->n);
         return;
     }
     di->records[dir]++;
     set_status(d, SF_TLS_DEC_OK);
     switch (type) {
     case CT_APPDATA:
-        app_data(d, dir, d->plain, (size_t)r);
+        app_data(d, dir, d->plain, (size_t)r, rc);
         break;
     case CT_HANDSHAKE:
         handshake_bytes(d, dir, d->plain, (size_t)r);
