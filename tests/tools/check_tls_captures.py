@@ -68,6 +68,10 @@ EXPECT = {
     "tls/tls12-chacha20.pcap": spec(T12, H1, GET_INDEX, suite="0xcca8", conns=1),
     # s_client -no_etm: CBC MAC-then-encrypt with HMAC-SHA384 (no ALPN offered)
     "tls/tls12-cbc-sha384-no-etm.pcap": spec(T12, GET_INDEX, suite="0xc028", conns=1, no_alpn=True),
+    # TLS 1.0 from openssl s_server -www on 4433 (decode as TLS): its GET / request
+    "tls/tls10-cbc-sha.pcap": spec({"hs": {"1", "2", "11", "12", "14", "16", "20"}, "method": {"GET"},
+                                    "uri": {"/"}}, ver="0x0301", sni={"synfin.test"}, suite="0xc013",
+                                   conns=1, no_alpn=True),
     # openssl s_client offers no ALPN
     "tls/tls13-sclient.pcap": spec(T13, GET_INDEX, suite="0x1302", conns=1, no_alpn=True),
     # second connection resumes: one Certificate message in two handshakes
@@ -118,7 +122,7 @@ EXPECT = {
     "h2/h2c-ping-rst-goaway.pcap": spec(h2={"0", "1", "3", "4", "6", "7", "8"},
                                         h2path={"/large.bin", "/index.html"}, conns=1),
 }
-DECODE = ["-d", "tcp.port==8444,tls", "-d", "tcp.port==9443,tls", "-d", "tcp.port==3128,http",
+DECODE = ["-d", "tcp.port==8444,tls", "-d", "tcp.port==9443,tls", "-d", "tcp.port==4433,tls", "-d", "tcp.port==3128,http",
           "-d", "tcp.port==8080,http2", "-d", "tcp.port==8082,http"]
 
 
