@@ -8,8 +8,10 @@
 #   many   100,000 short connections, one small GET each (client sends
 #          "Connection: close", nginx keepalive_timeout 0, server closes first)
 #                                            -> bench/data/many.pcap
-#   --quick (or BENCH_QUICK=1): bulk-quick.pcap (2 x 24 MiB, ~50 MB) and
-#          many-quick.pcap (5,000 connections).
+#   tls    the bulk downloads over HTTPS (nginx TLS 1.3, curl writing its
+#          key log)                  -> bench/data/tls.pcap + tls.keys (~1 GB)
+#   --quick (or BENCH_QUICK=1): bulk-quick.pcap (2 x 24 MiB, ~50 MB),
+#          many-quick.pcap (5,000 connections), tls-quick.pcap (2 x 24 MiB).
 #
 # Traffic runs only between two network namespaces joined by a veth pair
 # (192.0.2.1 -> 192.0.2.2, offloads off so frames are <= 1514 bytes), captured
@@ -26,8 +28,8 @@ for a in "$@"; do
     case $a in
     --force) FORCE=1 ;;
     --quick) QUICK=1 ;;
-    bulk | many) PROFILES+=("$a") ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    bulk | many | tls) PROFILES+=("$a") ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "gen.sh: unknown argument '$a' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -53,7 +55,7 @@ MANY_PAR=4     # curl transfers in flight at once (curl --parallel)
 
 todo=()
 for p in "${PROFILES[@]}"; do
-    case $p in bulk | many) ;; *) sf_die "unknown profile '$p' (bulk, many)" ;; esac
+    case $p in bulk | many | tls) ;; *) sf_die "unknown profile '$p' (bulk, many, tls)" ;; esac
     f=$DATA/$p$SUFFIX.pcap
     if [ -s "$f" ] && [ "$FORCE" = 0 ]; then
         sf_log "$f exists ($(stat -c %s "$f") bytes), skipping (use --force to regenerate)"
@@ -91,8 +93,14 @@ sf_ns_up
 # a wide ephemeral range: fewer 4-tuples reused by the 100k connections
 ip netns exec "$SF_CLI" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 SF_NGINX_WORKERS=2
-SF_NGINX_EXTRA='        location = /small.html { keepalive_timeout 0; }'
-sf_nginx_conf "$WORK" "$SF_SRV4:80"
+# HTTPS on 443 for the tls profile: a self-signed certificate made here
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=synfin.test" \
+    -addext "subjectAltName=DNS:synfin.test" -keyout "$WORK/srv.key" -out "$WORK/srv.crt" 2>/dev/null
+SF_NGINX_EXTRA="        location = /small.html { keepalive_timeout 0; }
+        ssl_certificate $WORK/srv.crt;
+        ssl_certificate_key $WORK/srv.key;
+        ssl_protocols TLSv1.3;"
+sf_nginx_conf "$WORK" "$SF_SRV4:80" "$SF_SRV4:443 ssl"
 sf_start_bg nginx "$SF_SRV" nginx -c "$WORK/nginx.conf"
 sf_wait_port "$SF_SRV" "$SF_SRV4" 80
 
@@ -133,6 +141,27 @@ gen_bulk() {
     stop_capture bulk "$tmp"
     mv "$tmp" "$out"
     sf_log "bulk: wrote $out: $(stat -c %s "$out") bytes in $(elapsed "$t0") s"
+}
+
+gen_tls() {
+    local out=$DATA/tls$SUFFIX.pcap tmp=$DATA/.tls$SUFFIX.partial.pcap keys=$DATA/tls$SUFFIX.keys i t0 pids=()
+    sf_log "tls: ${#BULK_MIB[@]} HTTPS downloads of ${BULK_MIB[*]} MiB, $BULK_PAR at a time, each <= $BULK_RATE/s -> $out"
+    t0=$(date +%s.%N)
+    : >"$keys"
+    start_capture tls "$tmp"
+    for i in "${!BULK_MIB[@]}"; do
+        ip netns exec "$SF_CLI" env SSLKEYLOGFILE="$keys" timeout 600 curl -sS -o /dev/null -k --http1.1 \
+            --limit-rate "$BULK_RATE" --resolve "synfin.test:443:$SF_SRV4" "https://synfin.test/bulk-$((i + 1)).bin" &
+        pids+=($!)
+        if [ ${#pids[@]} -ge $BULK_PAR ]; then
+            wait "${pids[0]}" || sf_die "tls download failed"
+            pids=("${pids[@]:1}")
+        fi
+    done
+    for i in "${pids[@]}"; do wait "$i" || sf_die "tls download failed"; done
+    stop_capture tls "$tmp"
+    mv "$tmp" "$out"
+    sf_log "tls: wrote $out: $(stat -c %s "$out") bytes, key log $keys, in $(elapsed "$t0") s"
 }
 
 gen_many() {

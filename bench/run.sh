@@ -8,6 +8,8 @@
 #   BENCH_PROFILES="synflood ooo" bench/run.sh   crafted captures (no root needed):
 #                                         1,000,000 unanswered SYNs (gen_synflood.py),
 #                                         1,000 x 4,000 out-of-order bytes (gen_ooo.py)
+#   BENCH_PROFILES=tls bench/run.sh       HTTPS with its key log: synfin and
+#                                         tshark decrypting (bench/gen.sh tls)
 #
 # Environment: BENCH_PROFILES (default "bulk many"), BENCH_QUICK (0|1),
 # BENCH_REPEAT (runs per tool, best wall time kept; default 1),
@@ -61,6 +63,13 @@ TOOLS=(
     "tcpdump|tcpdump -n -r F"
     "tcptrace|tcptrace -n F"
 )
+# The tls profile: without keys, then decrypting with the key log K.
+TLS_TOOLS=(
+    "synfin -F summary|$SYNFIN -F summary -r F"
+    "synfin -F jsonl (no keys)|$SYNFIN -F jsonl -r F"
+    "synfin -F jsonl --keylog|$SYNFIN -F jsonl --keylog K -r F"
+    "tshark -2 (keylog)|tshark -2 -o tls.keylog_file:K -r F -T fields -e frame.number -e tcp.stream -e http.request.method -e http.response.code"
+)
 
 # run_one CMD... : sets R_SEC, R_RSS_KB, R_RC ; stdout discarded, stderr to $TMP/err
 run_one() {
@@ -103,8 +112,10 @@ ratio() { # SEC BASE
 } >"$TMP/report.md"
 
 for prof in $PROFILES; do
-    case $prof in bulk | many | synflood | ooo) ;; *) log "unknown profile '$prof' (bulk, many, synflood, ooo), skipped"; continue ;; esac
+    case $prof in bulk | many | synflood | ooo | tls) ;; *) log "unknown profile '$prof' (bulk, many, synflood, ooo, tls), skipped"; continue ;; esac
     F=$DATA/$prof$SUFFIX.pcap
+    K=$DATA/$prof$SUFFIX.keys
+    if [ "$prof" = tls ]; then RUN_TOOLS=("${TLS_TOOLS[@]}"); else RUN_TOOLS=("${TOOLS[@]}"); fi
     if [ ! -s "$F" ]; then
         mkdir -p "$DATA"
         case $prof in
@@ -137,7 +148,7 @@ for prof in $PROFILES; do
     } >>"$TMP/report.md"
 
     BASE=0
-    ROWS=("${TOOLS[@]}")
+    ROWS=("${RUN_TOOLS[@]}")
     # the out-of-order capture is about reassembly: -F har runs the reassembler
     # (with the issue's 1 MiB --reasm-memcap too); the others do not reassemble
     [ "$prof" = ooo ] && ROWS=("${TOOLS[0]}" "synfin -F har|$SYNFIN -F har -r F"
@@ -148,7 +159,11 @@ for prof in $PROFILES; do
         cmdline=${entry#*|}
         # replace only the standalone token F by the capture path
         read -r -a cmd <<<"$cmdline"
-        for i in "${!cmd[@]}"; do if [ "${cmd[i]}" = F ]; then cmd[i]=$F; fi; done
+        for i in "${!cmd[@]}"; do
+            if [ "${cmd[i]}" = F ]; then cmd[i]=$F; fi
+            if [ "${cmd[i]}" = K ]; then cmd[i]=$K; fi
+            cmd[i]=${cmd[i]/tls.keylog_file:K/tls.keylog_file:$K}
+        done
         if [[ $label == synfin* ]] && [ ! -x "$SYNFIN" ]; then
             log "$prof: $label: missing ($SYNFIN not built)"
             echo "| $label | missing | | | | |" >>"$TMP/report.md"

@@ -26,7 +26,7 @@ ALL=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-rsa-aes128gcm
     tls12-ecdhe-rsa-aes128-sha tls12-ecdhe-rsa-aes128-sha256 tls13-sclient
     tls13-resumption tls12-resumption tls13-hrr tls13-client-cert tls-alert-unknown-ca
     tls-close-notify tls-no-close-notify tls-connect-proxy tls13-large tls13-alpn-h2
-    tls13-dsb)
+    tls13-dsb tls13-keyupdate tls12-chacha20 tls12-cbc-sha384-no-etm tls13-early-data tls10-cbc-sha)
 BUDGET=120
 
 # shellcheck source=scripts/netns.sh
@@ -108,6 +108,7 @@ http {
         listen $SF_SRV4:443 ssl http2;
         server_name synfin.test;
         root $d/www;
+        ssl_early_data on;
     }
     server {
         listen $SF_SRV4:8444 ssl;
@@ -211,7 +212,7 @@ capture() {
     fi
 }
 
-TS=(-o tcp.reassemble_out_of_order:TRUE -d tcp.port==8444,tls -d tcp.port==9443,tls)
+TS=(-o tcp.reassemble_out_of_order:TRUE -d tcp.port==8444,tls -d tcp.port==9443,tls -d tcp.port==4433,tls)
 # decrypted NAME FILE KEYS : tshark decrypts some HTTP or HTTP/2 with the key log
 decrypted() {
     local n
@@ -283,6 +284,40 @@ make_one() {
         ;;
     tls13-large)
         capture "$n" "${CURL[@]}" --http1.1 https://synfin.test/large.bin
+        ;;
+    tls12-chacha20)
+        capture "$n" "${CURL[@]}" --http1.1 --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305 \
+            https://synfin.test/index.html
+        ;;
+    tls12-cbc-sha384-no-etm)
+        # MAC-then-encrypt (no encrypt_then_mac extension offered), AES-256-CBC, HMAC-SHA384, SHA-384 PRF
+        capture "$n" bash -c 'printf "%s" "$1" | "${@:2}" -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -no_etm -keylogfile "$KEYS"' \
+            _ "$GET" "${SCL[@]}"
+        ;;
+    tls13-early-data)
+        # the first connection's ticket allows early data (nginx ssl_early_data
+        # on); the second resumes and sends its GET as 0-RTT data
+        FINS=4 capture "$n" bash -c 'printf "%s" "$1" | "${@:4}" -tls1_3 -keylogfile "$KEYS" -sess_out "$2" &&
+            printf "%s" "$1" >"$3" && "${@:4}" -tls1_3 -keylogfile "$KEYS" -sess_in "$2" -early_data "$3" </dev/null' \
+            _ "$GET" "$WORK/$n.sess" "$WORK/$n.early" "${SCL[@]}"
+        ;;
+    tls10-cbc-sha)
+        # TLS 1.0 (chained CBC IVs, the MD5+SHA-1 PRF): nginx's OpenSSL 3 refuses it
+        # at the default security level, so openssl s_server -www answers on 4433
+        sf_start_bg s_server "$SF_SRV" openssl s_server -accept "$S:4433" -cert "$WORK/pki/srv.crt" \
+            -key "$WORK/pki/srv.key" -tls1 -cipher 'ECDHE-RSA-AES128-SHA:@SECLEVEL=0' -no_etm -www
+        sf_wait_port "$SF_SRV" "$S" 4433
+        capture "$n" bash -c 'printf "GET / HTTP/1.0\r\n\r\n" | openssl s_client -connect "$1:4433" -servername synfin.test \
+            -CAfile "$2" -tls1 -cipher "ECDHE-RSA-AES128-SHA:@SECLEVEL=0" -quiet -ign_eof -keylogfile "$KEYS"' _ "$S" "$CA"
+        sf_stop s_server
+        ;;
+    tls13-keyupdate)
+        # s_client's K command: a KeyUpdate that asks the server to update
+        # too, between two requests on one connection
+        capture "$n" bash -c '{ printf "%s" "$1"; sleep 0.5; printf "K\n"; sleep 0.5; printf "%s" "$2"; sleep 1; } |
+            openssl s_client -connect "$3:443" -servername synfin.test -CAfile "$4" -tls1_3 -keylogfile "$KEYS"' \
+            _ $'GET /index.html HTTP/1.1\r\nHost: synfin.test\r\n\r\n' \
+            $'GET /index.html?2 HTTP/1.1\r\nHost: synfin.test\r\nConnection: close\r\n\r\n' "$S" "$CA"
         ;;
     tls13-alpn-h2)
         capture "$n" "${CURL[@]}" --http2 https://synfin.test/index.html https://synfin.test/index.html?2

@@ -197,6 +197,16 @@ else
     else
         bad "tls records differential" "$out"
     fi
+    # TLS with keys: HTTP/1.x and HTTP/2 request/response lists (frames
+    # included) and --follow's decrypted text vs tshark -o tls.keylog_file
+    # (tests/tools/diff_tls_decrypt.py), the bundled captures with their
+    # key logs and the pcapng with a Decryption Secrets Block.
+    if out=$(python3 tests/tools/diff_tls_decrypt.py "$SYNFIN" captures/tls/*.pcap* \
+        --known tests/tls-decrypt-known-differences.tsv 2>&1); then
+        ok "$(printf '%s' "$out" | head -1)"
+    else
+        bad "tls decryption differential" "$out"
+    fi
 fi
 
 # --------------------------------- Community ID vs tshark's communityid

@@ -51,6 +51,13 @@ uint64_t sf_reader_warnings(const struct sf_reader *r);
 
 enum sf_capture_format sf_reader_format(const struct sf_reader *r);
 
+/* The TLS key log text (NSS format) of the pcapng Decryption Secrets
+ * Blocks read since the last call (what `editcap --inject-secrets tls,KEYS`
+ * writes), in file order; *out is malloc'd and the caller's to free (NULL
+ * and 0 when none).  A block precedes the packets it decrypts, so taking the
+ * secrets after every frame is soon enough.  At most 16 MiB per file. */
+size_t sf_reader_take_secrets(struct sf_reader *r, uint8_t **out);
+
 /* Closes the reader and frees everything it owns.  NULL is accepted. */
 void sf_reader_close(struct sf_reader *r);
 

@@ -148,6 +148,8 @@ struct sf_http_stats {
     size_t reasm_peak;             /* most bytes held out of order at once */
 };
 
+struct sf_keylog;   /* synfin/keylog.h */
+
 struct sf_http_config {
     size_t reasm_dir_bytes;        /* out-of-order bytes per direction (default 1 MiB) */
     size_t reasm_global_bytes;     /* all connections (default 256 MiB) */
@@ -161,6 +163,9 @@ struct sf_http_config {
      * costs about a millisecond a certificate): for outputs that do not
      * show them (-F summary). */
     bool tls_skip_certs;
+    /* TLS secrets (--keylog, pcapng Decryption Secrets Blocks): the TLS
+     * layer decrypts the sessions it finds there (NULL: none). */
+    struct sf_keylog *keylog;
     void *ctx;
     /* A transaction is final (in order per connection, all before the
      * connection's record).  Called from sf_http_app_drain only. */

@@ -21,6 +21,8 @@ int sf_source_next(struct sf_source *s, struct sf_frame *f);
 /* First read error met ("FILE: reason"), or NULL. */
 const char *sf_source_error(const struct sf_source *s);
 uint64_t sf_source_warnings(const struct sf_source *s);
+/* sf_reader_take_secrets of every input, joined. */
+size_t sf_source_take_secrets(struct sf_source *s, uint8_t **out);
 void sf_source_close(struct sf_source *s);
 
 #endif

@@ -6,6 +6,31 @@
 #include <stdint.h>
 
 #define SF_TLS_NAME_MAX 256
+
+/* What decryption did on the connection (tls_decrypt.c). */
+enum sf_tls_dec_status {
+    SF_TLS_DEC_NONE = 0,        /* no secrets were given (no --keylog, no Decryption Secrets Block) */
+    SF_TLS_DEC_NO_KEY,          /* secrets given, none for this ClientHello random */
+    SF_TLS_DEC_OK,              /* every protected record read was decrypted */
+    SF_TLS_DEC_FAILED,          /* key present, but a tag or MAC failed (from fail_record on) */
+    SF_TLS_DEC_UNSUPPORTED      /* the chosen cipher suite is not one synfin decrypts */
+};
+
+#define SF_TLS_DEC_HS_MAX 16
+
+struct sf_tls_decrypt_info {
+    enum sf_tls_dec_status status;
+    uint64_t records[2];        /* records decrypted per direction */
+    uint64_t plaintext[2];      /* application data bytes decrypted per direction */
+    int8_t fail_dir;            /* SF_TLS_DEC_FAILED: the direction (0 client), its record */
+    uint64_t fail_record;       /* (1-based among that direction's records) and frame */
+    uint64_t fail_frame;
+    uint32_t key_updates;
+    /* Handshake message types read from decrypted records, per direction,
+     * in order (the first SF_TLS_DEC_HS_MAX). */
+    uint8_t hs_types[2][SF_TLS_DEC_HS_MAX];
+    uint8_t n_hs_types[2];
+};
 #define SF_TLS_ALPN_MAX 128
 #define SF_TLS_LIST_MAX 64
 /* JA3 strings are kept up to this length (their MD5 always covers the
@@ -172,6 +197,7 @@ struct sf_tls_info {
     bool close_notify[2];       /* a direction sent close_notify (maybe encrypted: see below) */
     const char *anomaly;        /* why the layer stopped reading (static string), or NULL */
     uint64_t anomaly_frame;
+    struct sf_tls_decrypt_info dec;   /* with --keylog or a Decryption Secrets Block */
 };
 
 /* Registered names (IANA TLS parameters), or NULL for an unassigned value. */

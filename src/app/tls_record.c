@@ -5,6 +5,7 @@
 
 #include "app/layer.h"
 #include "app/tls_cert.h"
+#include "app/tls_decrypt.h"
 #include "app/tls_handshake.h"
 #include "app/tls_roles.h"
 #include "synfin/tls.h"
@@ -36,6 +37,8 @@ struct tls_dir {
     size_t nhs;
     bool sslv2_check;         /* first bytes of the client: maybe an SSLv2-compatible hello */
     bool cert_pending;        /* a Certificate message ended in the current record: its frame is the record's last */
+    bool protect;             /* the current record goes to the decryptor (tls_decrypt.c) */
+    uint64_t off;             /* bytes of this direction read so far (for the decryptor's ACK map) */
 };
 
 struct tls_layer {
@@ -43,6 +46,7 @@ struct tls_layer {
     struct tls_dir d[2];
     struct sf_tls_info info;
     struct sf_tls_roles roles;   /* per-packet roles and the handshake phase (tls_roles.c) */
+    struct sf_tls_dec *dec;   /* NULL without secrets */
 };
 
 static bool ssl_version_ok(uint8_t major, uint8_t minor)
@@ -90,11 +94,13 @@ static void handshake_msg(struct tls_layer *t, int dir, uint8_t type, const uint
     if (type == 1 && dir == 0) {
         if (sf_tls_parse_client_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ClientHello");
+        sf_tls_dec_hello(t->dec, dir, type, p, n);
     } else if (type == 2 && dir == 1) {
         if (sf_tls_parse_server_hello(&t->info, p, n) < 0)
             anomaly(t, dir, "malformed ServerHello");
         else if (t->info.version == 0x0304 && !t->info.hrr)
             t->d[1].encrypted = true;   /* TLS 1.3: everything after the ServerHello is encrypted */
+        sf_tls_dec_hello(t->dec, dir, type, p, n);
     } else if (type == 11 && !(t->l.stack->app && sf_stack_http_config(t->l.stack)->tls_skip_certs)) {
         struct sf_tls_chain **ch = &t->info.chain[dir];
         if (!*ch)
@@ -238,8 +244,8 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
 {
     struct tls_layer *t = (struct tls_layer *)l;
     struct tls_dir *d = &t->d[dir];
-    (void)src;
 
+    d->off += n;   /* at the record's end, the input read so far ends before what is left of n */
     if (dir == 0 && d->sslv2_check) {
         d->sslv2_check = false;
         if (n && (p[0] & 0x80)) {
@@ -283,6 +289,7 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
                 return;
             }
             t->info.records[dir]++;
+            d->protect = sf_tls_dec_begin(t->dec, dir, d->hdr, d->encrypted, src);
             if (d->left == 0) {
                 d->nhdr = 0;
                 if (d->type != CT_APPDATA) {
@@ -297,10 +304,16 @@ static void tls_data(struct sf_layer *l, int dir, const uint8_t *p, size_t n, co
             size_t take = d->left < n ? d->left : n;
             d->left -= (uint32_t)take;
             body_bytes(t, dir, p, take);
+            if (d->protect)
+                sf_tls_dec_body(t->dec, dir, p, take, src);
             p += take;
             n -= take;
             if (d->left == 0) {
                 d->nhdr = 0;
+                if (d->protect) {
+                    d->protect = false;
+                    sf_tls_dec_end(t->dec, dir, d->off - n);
+                }
                 record_done(t, dir);
             }
         }
@@ -314,12 +327,20 @@ static void tls_gap(struct sf_layer *l, int dir, uint64_t n)
     /* Record boundaries are lost with the bytes; resynchronising by
      * guessing a header would invent records. */
     t->d[dir].stopped = true;
+    t->d[dir].protect = false;
+    sf_tls_dec_gap(t->dec, dir, n);
+}
+
+static void tls_acked(struct sf_layer *l, int dir, uint64_t off)
+{
+    sf_tls_dec_acked(((struct tls_layer *)l)->dec, dir, off);
 }
 
 /* dir's FIN reached in order: did TLS close first? */
 static void tls_eof(struct sf_layer *l, int dir)
 {
     struct tls_layer *t = (struct tls_layer *)l;
+    sf_tls_dec_eof(t->dec, dir);
     sf_tls_roles_close(&t->info, dir);
 }
 
@@ -327,6 +348,7 @@ static void tls_finish(struct sf_layer *l)
 {
     struct tls_layer *t = (struct tls_layer *)l;
     const struct sf_conn *c = t->l.stack->conn;
+    sf_tls_dec_finish(t->dec);
     /* A RST ends both directions at once (no FIN reaches the layer). */
     if (c && (c->half[SF_C2S].rst_seen || c->half[SF_S2C].rst_seen))
         for (int dir = 0; dir < 2; dir++)
@@ -336,7 +358,7 @@ static void tls_finish(struct sf_layer *l)
 static bool tls_idle(const struct sf_layer *l)
 {
     const struct tls_layer *t = (const struct tls_layer *)l;
-    return t->d[0].stopped && t->d[1].stopped;
+    return t->d[0].stopped && t->d[1].stopped && sf_tls_dec_idle(t->dec);
 }
 
 static void tls_destroy(struct sf_layer *l)
@@ -350,6 +372,7 @@ static void tls_destroy(struct sf_layer *l)
     free(t->d[1].hs);
     sf_tls_chain_free(t->info.chain[0]);
     sf_tls_chain_free(t->info.chain[1]);
+    sf_tls_dec_free(t->dec);
     free(t);
 }
 
@@ -358,6 +381,7 @@ static const struct sf_layer_ops tls_ops = {
     .data = tls_data,
     .gap = tls_gap,
     .eof = tls_eof,
+    .acked = tls_acked,
     .finish = tls_finish,
     .idle = tls_idle,
     .destroy = tls_destroy,
@@ -375,6 +399,7 @@ struct sf_layer *sf_tls_layer_new(struct sf_stack *s)
         s->info.tls = &t->info;
         s->tls_roles = &t->roles;
     }
+    t->dec = sf_tls_dec_new(s, &t->l, &t->info);
     return &t->l;
 }
 

@@ -33,6 +33,11 @@
  * from the file, so a hostile file must not make us allocate without end. */
 #define SF_READER_MAX_IFACES 65536u
 
+/* Decryption secrets held until the consumer takes them: a hostile file
+ * must not make us hold more. */
+#define SF_READER_MAX_SECRETS (16u << 20)
+#define SF_DSB_TLSK          0x544c534bu   /* "TLSK": an NSS key log */
+
 /* Sticky state after a clean end of input (next() then keeps returning 0). */
 #define SF_READER_ENDED      1
 
@@ -51,6 +56,7 @@
 #define SF_NG_OPB            0x00000002u
 #define SF_NG_SPB            0x00000003u
 #define SF_NG_EPB            0x00000006u
+#define SF_NG_DSB            0x0000000Au   /* Decryption Secrets Block */
 #define SF_NG_BOM            0x1A2B3C4Du
 
 #define SF_NG_OPT_END        0
@@ -106,6 +112,12 @@ struct sf_reader {
     struct sf_ng_iface *ifaces;
     uint32_t n_ifaces;
     uint32_t cap_ifaces;
+
+    /* TLS key log text of the Decryption Secrets Blocks read and not yet
+     * taken (sf_reader_take_secrets). */
+    uint8_t *secrets;
+    size_t nsecrets;
+    uint64_t secrets_total;
 
     char err[256];
 };
@@ -671,6 +683,43 @@ static int sf_ng_packet(struct sf_reader *r, uint32_t type, const uint8_t *body,
     return 1;
 }
 
+/* A Decryption Secrets Block (pcapng draft 4.7): secrets type, length,
+ * the secrets.  A TLS key log is kept for the consumer; other types (WireGuard,
+ * ZigBee, ...) and a broken length are skipped with a warning only if
+ * malformed, since the packets stay readable either way. */
+static void sf_ng_dsb(struct sf_reader *r, const uint8_t *body, uint32_t blen)
+{
+    uint32_t type, len;
+    uint8_t *g;
+    if (blen < 8) {
+        r->warnings++;
+        return;
+    }
+    type = sf_rd32(r, body);
+    len = sf_rd32(r, body + 4);
+    if (len > blen - 8) {
+        r->warnings++;
+        return;
+    }
+    if (type != SF_DSB_TLSK || len == 0)
+        return;
+    if (r->secrets_total + len + 1 > SF_READER_MAX_SECRETS) {
+        r->warnings++;
+        return;
+    }
+    g = realloc(r->secrets, r->nsecrets + len + 1);
+    if (!g) {
+        r->warnings++;
+        return;
+    }
+    r->secrets = g;
+    memcpy(g + r->nsecrets, body + 8, len);
+    r->nsecrets += len;
+    /* Each block ends its last line, so two blocks never join one. */
+    g[r->nsecrets++] = '\n';
+    r->secrets_total += len + 1;
+}
+
 static int sf_ng_next(struct sf_reader *r, struct sf_frame *f)
 {
     for (;;) {
@@ -744,6 +793,9 @@ static int sf_ng_next(struct sf_reader *r, struct sf_frame *f)
         case SF_NG_IDB:
             if (sf_ng_idb(r, p + 8, total - 12, off))
                 return -1;
+            break;
+        case SF_NG_DSB:
+            sf_ng_dsb(r, p + 8, total - 12);
             break;
         default:
             break;  /* statistics, name resolution, custom...: not needed */
@@ -891,5 +943,15 @@ void sf_reader_close(struct sf_reader *r)
         close(r->fd);
     free(r->buf);
     free(r->ifaces);
+    free(r->secrets);
     free(r);
+}
+
+size_t sf_reader_take_secrets(struct sf_reader *r, uint8_t **out)
+{
+    size_t n = r->nsecrets;
+    *out = r->secrets;
+    r->secrets = NULL;
+    r->nsecrets = 0;
+    return n;
 }

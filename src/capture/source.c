@@ -108,6 +108,32 @@ uint64_t sf_source_warnings(const struct sf_source *s)
     return w;
 }
 
+size_t sf_source_take_secrets(struct sf_source *s, uint8_t **out)
+{
+    uint8_t *all = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        uint8_t *p;
+        size_t k = s->in[i].r ? sf_reader_take_secrets(s->in[i].r, &p) : 0;
+        if (!k)
+            continue;
+        if (!all) {
+            all = p;
+            n = k;
+        } else {
+            uint8_t *g = realloc(all, n + k);
+            if (g) {
+                memcpy(g + n, p, k);
+                all = g;
+                n += k;
+            }
+            free(p);
+        }
+    }
+    *out = all;
+    return n;
+}
+
 void sf_source_close(struct sf_source *s)
 {
     if (!s)

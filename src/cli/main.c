@@ -18,6 +18,7 @@
 
 #include "synfin/analyzer.h"
 #include "synfin/http.h"
+#include "synfin/keylog.h"
 #include "synfin/source.h"
 #include "format/format.h"
 #include "cli/demo.h"
@@ -57,6 +58,10 @@ static const char usage_text[] =
     "  --demo              serve a 20 KB page on 127.0.0.1, fetch it with MSS 1460,\n"
     "                      capture it on lo and show its handshake, data and close\n"
     "  -c N                stop after N frames\n"
+    "  --keylog FILE       TLS secrets in the NSS key log format (SSLKEYLOGFILE):\n"
+    "                      HTTPS is decrypted and read as HTTP; with -i the file\n"
+    "                      is re-read as it grows.  Secrets in a pcapng Decryption\n"
+    "                      Secrets Block are used without it\n"
     "  BPF expression      tcpdump filter syntax, e.g. 'tcp port 80' (frames it\n"
     "                      rejects are counted as filtered)\n"
     "output:\n"
@@ -146,7 +151,7 @@ enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
        OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
-       OPT_TABLE, OPT_DB, OPT_DB_EVERY, OPT_SYN_TIMEOUT, OPT_MEMCAP };
+       OPT_TABLE, OPT_DB, OPT_DB_EVERY, OPT_SYN_TIMEOUT, OPT_MEMCAP, OPT_KEYLOG };
 /* Live capture, demo and progress bar (src/cli/live_cli.c, demo.c, progress.c). */
 enum { OPT_DEMO = 512, OPT_NO_PROGRESS };
 
@@ -186,6 +191,7 @@ struct cli {
     int table;                /* --table: the -F tsv table of stdout / -o FILE; -1 = conn */
     const char *db;           /* --db URL */
     int64_t db_every_ns;      /* --db-commit-every; -1 = the default (0 files, 10 s live) */
+    const char *keylog_path;  /* --keylog */
 };
 
 /* One compiled filter per link type: pcapng files mix them. */
@@ -298,6 +304,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT },
         { "memcap", required_argument, NULL, OPT_MEMCAP },
         { "follow", required_argument, NULL, OPT_FOLLOW },
+        { "keylog", required_argument, NULL, OPT_KEYLOG },
         { "follow-format", required_argument, NULL, OPT_FOLLOW_FORMAT },
         { "export-objects", required_argument, NULL, OPT_EXPORT },
         { "export-max-bytes", required_argument, NULL, OPT_EXPORT_MAX },
@@ -460,6 +467,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
                 return -1;
             }
             cli->follow = true;
+            break;
+        case OPT_KEYLOG:
+            cli->keylog_path = optarg;
             break;
         case OPT_FOLLOW_FORMAT:
             if (strcmp(optarg, "text") != 0 && strcmp(optarg, "raw") != 0) {
@@ -878,6 +888,17 @@ static void read_all(struct sf_source *src, struct sf_analyzer *an, struct bpf_c
 {
     struct sf_frame f;
     while (sf_source_next(src, &f) == 1) {
+        if (cli->http.keylog) {
+            /* Secrets of a pcapng Decryption Secrets Block come before the
+             * packets they decrypt: add them before this frame is analysed. */
+            uint8_t *sec;
+            size_t n = sf_source_take_secrets(src, &sec);
+            if (n) {
+                sf_keylog_add(cli->http.keylog, sec, n);
+                sf_keylog_flush(cli->http.keylog);
+            }
+            free(sec);
+        }
         (*frame_no)++;
         sf_progress_frame(progress, &f);
         run->cur = &f;
@@ -1085,6 +1106,26 @@ int main(int argc, char **argv)
         goto done;
     }
     run.cli = &cli;
+    /* TLS secrets: --keylog, and those a pcapng file carries itself. */
+    cli.http.keylog = sf_keylog_new();
+    if (!cli.http.keylog) {
+        fprintf(stderr, "synfin: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    if (cli.keylog_path) {
+        if (sf_keylog_load(cli.http.keylog, cli.keylog_path, err, sizeof(err)) < 0) {
+            fprintf(stderr, "synfin: --keylog: %s\n", err);
+            rc = 1;
+            goto done;
+        }
+        /* A live capture re-reads the file as it grows: a last line
+         * without its newline may still be being written. */
+        if (!cli.iface)
+            sf_keylog_flush(cli.http.keylog);
+        else
+            sf_keylog_watch(cli.http.keylog, true);
+    }
     if (cli.display_filter) {
         size_t col = 0;
         yf = sf_filter_compile(cli.display_filter, err, sizeof(err), &col);
@@ -1416,5 +1457,6 @@ done:
     free(cli.inputs);
     free(cli.conns);
     free(cli.filter);
+    sf_keylog_free(cli.http.keylog);
     return rc;
 }

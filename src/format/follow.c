@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "synfin/app.h"
+#include "synfin/tls.h"
 
 struct follow_out {
     struct sf_out_opts opts;
@@ -10,10 +12,19 @@ struct follow_out {
     struct sf_buf out;
     bool started;
     int last_dir;             /* -1 before the first run */
+    bool last_dec;            /* the last run was decrypted TLS */
     uint64_t bytes[2], missing[2];
 };
 
 static const char rule[] = "===================================================================\n";
+
+/* True when the bytes the stack hands over now are TLS plaintext (the
+ * stack then shows nothing of the records themselves). */
+static bool decrypted(const struct sf_conn *c)
+{
+    const struct sf_app_info *ai = sf_app_conn_info(c);
+    return ai && ai->tls && ai->tls->dec.status == SF_TLS_DEC_OK;
+}
 
 static void header(struct follow_out *f, const struct sf_conn *c)
 {
@@ -22,7 +33,8 @@ static void header(struct follow_out *f, const struct sf_conn *c)
     if (f->ho.follow_raw)
         return;
     sf_buf_puts(b, rule);
-    sf_buf_printf(b, "Follow: tcp,text\nConnection: %llu\nNode 0: ", (unsigned long long)c->id);
+    sf_buf_printf(b, "Follow: %s\nConnection: %llu\nNode 0: ", decrypted(c) ? "tls,text (decrypted)" : "tcp,text",
+                  (unsigned long long)c->id);
     sf_out_endpoint(b, &c->addr[SF_C2S], c->port[SF_C2S]);
     sf_buf_puts(b, " (client)\nNode 1: ");
     sf_out_endpoint(b, &c->addr[SF_S2C], c->port[SF_S2C]);
@@ -35,16 +47,19 @@ static void stream(void *ctx, const struct sf_conn *c, enum sf_dir dir, const ui
 {
     struct follow_out *f = ctx;
     struct sf_buf *b = &f->out;
+    bool dec = decrypted(c);
 
     if (!f->started)
         header(f, c);
-    if (!f->ho.follow_raw && f->last_dir != (int)dir) {
-        /* A new run: say who speaks, from which frame. */
+    if (!f->ho.follow_raw && (f->last_dir != (int)dir || f->last_dec != dec)) {
+        /* A new run: say who speaks, from which frame, and whether the
+         * bytes were decrypted (after a CONNECT, TLS starts mid-stream). */
         if (f->last_dir >= 0 && b->len && b->data[b->len - 1] != '\n')
             sf_buf_putc(b, '\n');
-        sf_buf_printf(b, "%s frame %llu\n", dir == SF_C2S ? ">>> client -> server," : "<<< server -> client,",
-                      (unsigned long long)frame);
+        sf_buf_printf(b, "%s frame %llu%s\n", dir == SF_C2S ? ">>> client -> server," : "<<< server -> client,",
+                      (unsigned long long)frame, dec ? ", decrypted" : "");
         f->last_dir = (int)dir;
+        f->last_dec = dec;
     }
     if (gap) {
         f->missing[dir] += gap;

@@ -176,6 +176,8 @@ void sf_out_flags_words_ace(struct sf_buf *b, uint16_t flags, int ace);
  * connection header; nothing for a plain connection. */
 void sf_out_tunnel_words(struct sf_buf *b, const struct sf_conn *c);  /* the same, words only */
 void sf_out_tunnel_text(struct sf_buf *b, const struct sf_conn *c, const char *indent);
+/* One line saying whether TLS was decrypted (tls_text.c); nothing without secrets. */
+void sf_out_tls_decrypt_text(struct sf_buf *b, const struct sf_conn *c, const char *indent);
 void sf_out_endpoint(struct sf_buf *b, const struct sf_addr *a, uint16_t port);
 /* One paragraph per fact of a connection, shared by text and summary. */
 void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *indent);

@@ -663,6 +663,43 @@ static void tls_chain(struct sf_buf *b, const char *k, const struct sf_tls_chain
     }
 }
 
+/* The "decryption" member of the "tls" object: present once secrets were
+ * given (--keylog, a Decryption Secrets Block). */
+static void tls_decryption(struct sf_buf *b, const struct sf_tls_decrypt_info *d)
+{
+    static const char *const names[] = { "none", "no_key", "decrypted", "failed", "unsupported_cipher" };
+    if (d->status == SF_TLS_DEC_NONE || (unsigned)d->status >= sizeof(names) / sizeof(names[0]))
+        return;
+    key(b, "decryption");
+    sf_buf_puts(b, "{\"status\":\"");
+    sf_buf_puts(b, names[d->status]);
+    sf_buf_putc(b, '"');
+    kv_u64(b, "c2s_records", d->records[0]);
+    kv_u64(b, "s2c_records", d->records[1]);
+    kv_u64(b, "c2s_plaintext_bytes", d->plaintext[0]);
+    kv_u64(b, "s2c_plaintext_bytes", d->plaintext[1]);
+    kv_u64(b, "key_updates", d->key_updates);
+    for (int dir = 0; dir < 2; dir++) {
+        key(b, dir == 0 ? "c2s_handshake" : "s2c_handshake");
+        sf_buf_putc(b, '[');
+        for (uint8_t i = 0; i < d->n_hs_types[dir]; i++) {
+            if (i)
+                sf_buf_putc(b, ',');
+            sf_buf_u64(b, d->hs_types[dir][i]);
+        }
+        sf_buf_putc(b, ']');
+    }
+    key(b, "failed_dir");
+    if (d->status == SF_TLS_DEC_FAILED && d->fail_record) {
+        sf_buf_puts(b, d->fail_dir == 0 ? "\"c2s\"" : "\"s2c\"");
+        kv_u64(b, "failed_record", d->fail_record);
+        kv_u64(b, "failed_frame", d->fail_frame);
+    } else {
+        sf_buf_puts(b, "null");
+    }
+    sf_buf_putc(b, '}');
+}
+
 /* The conn record's "tls" object (docs/jsonl.md): what the TLS record
  * layer read without keys. */
 static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
@@ -775,6 +812,7 @@ static void tls_object(struct sf_buf *b, const struct sf_tls_info *t)
     } else {
         sf_buf_puts(b, "null");
     }
+    tls_decryption(b, &t->dec);
     sf_buf_putc(b, '}');
 }
 

@@ -68,6 +68,8 @@ static void conn_header(struct text_out *t, const struct sf_conn *c, bool contin
         sf_buf_puts(b, C_RESET);
     sf_buf_putc(b, '\n');
     sf_out_tunnel_text(b, c, "  ");
+    if (!continued)
+        sf_out_tls_decrypt_text(b, c, "  ");
 }
 
 static const char *role_color(enum sf_role r)

@@ -42,7 +42,8 @@ KEYS = {
 # HTTP/2 types: 0 DATA 1 HEADERS 3 RST_STREAM 4 SETTINGS 6 PING 7 GOAWAY
 # 8 WINDOW_UPDATE.  Suites: 0x1301 AES_128_GCM 0x1302 AES_256_GCM 0x1303
 # CHACHA20, 0xc02f ECDHE-RSA-AES128-GCM-SHA256, 0xc013 ECDHE-RSA-AES128-SHA,
-# 0xc027 ECDHE-RSA-AES128-SHA256, 0xc030 ECDHE-RSA-AES256-GCM-SHA384.
+# 0xc027 ECDHE-RSA-AES128-SHA256, 0xc030 ECDHE-RSA-AES256-GCM-SHA384,
+# 0xcca8 ECDHE-RSA-CHACHA20-POLY1305, 0xc028 ECDHE-RSA-AES256-SHA384.
 T13 = {"hs": {"1", "2", "8", "11", "15", "20"}, "ver": "0x0304", "sni": {"synfin.test"}}
 T12 = {"hs": {"1", "2", "11", "12", "14", "16", "20"}, "ver": "0x0303", "sni": {"synfin.test"}}
 GET_INDEX = {"method": {"GET"}, "uri": {"/index.html"}, "status": {"200"}}
@@ -64,6 +65,13 @@ EXPECT = {
     "tls/tls12-ecdhe-rsa-aes128gcm.pcap": spec(T12, H1, GET_INDEX, suite="0xc02f", conns=1),
     "tls/tls12-ecdhe-rsa-aes128-sha.pcap": spec(T12, H1, GET_INDEX, suite="0xc013", conns=1),
     "tls/tls12-ecdhe-rsa-aes128-sha256.pcap": spec(T12, H1, GET_INDEX, suite="0xc027", conns=1),
+    "tls/tls12-chacha20.pcap": spec(T12, H1, GET_INDEX, suite="0xcca8", conns=1),
+    # s_client -no_etm: CBC MAC-then-encrypt with HMAC-SHA384 (no ALPN offered)
+    "tls/tls12-cbc-sha384-no-etm.pcap": spec(T12, GET_INDEX, suite="0xc028", conns=1, no_alpn=True),
+    # TLS 1.0 from openssl s_server -www on 4433 (decode as TLS): its GET / request
+    "tls/tls10-cbc-sha.pcap": spec({"hs": {"1", "2", "11", "12", "14", "16", "20"}, "method": {"GET"},
+                                    "uri": {"/"}}, ver="0x0301", sni={"synfin.test"}, suite="0xc013",
+                                   conns=1, no_alpn=True),
     # openssl s_client offers no ALPN
     "tls/tls13-sclient.pcap": spec(T13, GET_INDEX, suite="0x1302", conns=1, no_alpn=True),
     # second connection resumes: one Certificate message in two handshakes
@@ -92,6 +100,13 @@ EXPECT = {
     "tls/tls13-alpn-h2.pcap": spec(T13, alpn={"h2"}, h2={"0", "1", "4"},
                                    h2path={"/index.html", "/index.html?2"}, suite="0x1302",
                                    conns=1),
+    # the second connection resumes and sends its GET as 0-RTT data: EndOfEarlyData (5)
+    "tls/tls13-early-data.pcap": spec(T13, GET_INDEX, {"hs": {"4", "5"}}, suite="0x1302", conns=2,
+                                      certs=1, no_alpn=True),
+    # openssl s_client's K: a KeyUpdate each way (type 24) between two requests
+    "tls/tls13-keyupdate.pcap": spec(T13, {"hs": {"4", "24"}, "method": {"GET"},
+                                           "uri": {"/index.html", "/index.html?2"}, "status": {"200"}},
+                                     suite="0x1302", conns=1, no_alpn=True),
     # keys come from the file itself (no -o tls.keylog_file)
     "tls/tls13-dsb.pcapng": spec(T13, H1, GET_INDEX, suite="0x1301", conns=1),
     "h2/h2c-prior-knowledge.pcap": spec(h2={"0", "1", "4"}, h2path={"/index.html"}, conns=1),
@@ -107,7 +122,7 @@ EXPECT = {
     "h2/h2c-ping-rst-goaway.pcap": spec(h2={"0", "1", "3", "4", "6", "7", "8"},
                                         h2path={"/large.bin", "/index.html"}, conns=1),
 }
-DECODE = ["-d", "tcp.port==8444,tls", "-d", "tcp.port==9443,tls", "-d", "tcp.port==3128,http",
+DECODE = ["-d", "tcp.port==8444,tls", "-d", "tcp.port==9443,tls", "-d", "tcp.port==4433,tls", "-d", "tcp.port==3128,http",
           "-d", "tcp.port==8080,http2", "-d", "tcp.port==8082,http"]
 
 
