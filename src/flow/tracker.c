@@ -5,6 +5,7 @@
 
 #include "synfin/analyzer.h"
 #include "decode/decode.h"
+#include "diag/diag.h"
 #include "flow/analysis.h"
 #include "flow/table.h"
 #include "flow/zeek.h"
@@ -168,6 +169,7 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
     if (a->cfg.app_ops && a->cfg.app_ops->conn_free)
         a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
     c->app_state = NULL;
+    sf_diag_free(c);
     sf_analysis_free(c);
     sf_flow_table_remove(&a->table, c);
     list_unlink(a, c);
@@ -558,6 +560,7 @@ static void track(struct sf_analyzer *a, struct sf_packet *p)
     list_unlink(a, c);
     list_append(a, c, c->closed ? LIST_CLOSED : LIST_OPEN);
 
+    sf_diag_packet(c, dir, p, &v);
     if (a->cfg.app_ops && a->cfg.app_ops->packet)
         a->cfg.app_ops->packet(a->cfg.app, c->app_state, c, p, &v);
     if (a->sink.packet)
@@ -668,6 +671,7 @@ void sf_analyzer_free(struct sf_analyzer *a)
                 a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
             if (a->cfg.app_ops && a->cfg.app_ops->conn_free && c->app_state)
                 a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
+            sf_diag_free(c);
             sf_analysis_free(c);
             free(c);
             c = next;
