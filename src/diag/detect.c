@@ -85,8 +85,9 @@ static void retransmission(struct sf_diag *d, const struct sf_conn *c, enum sf_d
 }
 
 /* Congestion: after a loss, a Reno/CUBIC sender cuts its window (RFC 5681
- * halves it; CUBIC to 0.7): bytes in flight on new data, one to three RTTs
- * after the retransmission, stay at or below 0.7 of the peak before. */
+ * halves it; CUBIC to 0.7): bytes in flight on new data in the round after
+ * the recovery (one to two RTTs after the retransmission; decided on the
+ * first new segment past that) stay at or below 0.7 of the peak before. */
 static void congestion(struct sf_diag *d, const struct sf_conn *c, enum sf_dir dir,
                        const struct sf_packet *p, const struct sf_pkt_view *v, uint32_t full)
 {
@@ -106,11 +107,19 @@ static void congestion(struct sf_diag *d, const struct sf_conn *c, enum sf_dir d
         me->post_peak = v->bytes_in_flight;
         me->post_frame = p->frame;
     }
-    if (p->ts_ns <= me->loss_ts + 3 * rtt)
+    if (p->ts_ns <= me->loss_ts + 2 * rtt)
+        return;
+    sf__diag_congestion_decide(d, dir, p->ts_ns, full);
+}
+
+void sf__diag_congestion_decide(struct sf_diag *d, enum sf_dir dir, int64_t now, uint32_t full)
+{
+    struct sf_diag_side *me = &d->side[dir];
+    if (!me->in_recovery)
         return;
     if (me->loss_peak >= 4 * (int64_t)full && me->post_peak > 0 && me->post_peak * 10 <= me->loss_peak * 7) {
         struct sf_diag_slot *s;
-        sf__diag_note(d, SF_DIAG_CONGESTION_LIMITED, dir, me->loss_ts, p->ts_ns - me->loss_ts,
+        sf__diag_note(d, SF_DIAG_CONGESTION_LIMITED, dir, me->loss_ts, now - me->loss_ts,
                       me->loss_frame, me->post_frame, 0);
         s = d->slot[SF_DIAG_CONGESTION_LIMITED][dir];
         if (s && s->count == 1) {
@@ -131,7 +140,11 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
     bool syn = p->flags & SF_TH_SYN, rst = p->flags & SF_TH_RST;
     bool data = p->payload_len > 0 && !syn && !rst &&
                 !(v->analysis & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE));
-    bool retrans = v->analysis & (SF_AN_RETRANSMISSION | SF_AN_FAST_RETRANSMISSION);
+    /* "Out-of-order" bytes whose first copy this capture saw are a resend
+     * too: at the sender tshark calls a retransmission that follows new
+     * data within the iRTT out-of-order. */
+    bool retrans = (v->analysis & (SF_AN_RETRANSMISSION | SF_AN_FAST_RETRANSMISSION)) ||
+                   ((v->analysis & SF_AN_OUT_OF_ORDER) && v->original_frame);
     uint32_t full = full_segment(c, dir, me);
     int64_t silent = me->last_ts ? ts - me->last_ts : 0;
 
@@ -187,6 +200,7 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
             retransmission(d, c, dir, p, v, silent);
         if (!retrans)
             congestion(d, c, dir, p, v, full);
+        me->full = full;
 
         /* Nagle, second half: right after that ACK, a segment shorter than
          * a full one leaves: it was held until everything was ACKed. */
@@ -200,9 +214,13 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
 
         /* Receive-window-limited: the segment before filled the peer's
          * window and we waited for it to open. */
+        /* Only a wait for the window to open counts: half an RTT or more
+         * (an ACK's round trip); the segment that fits the rest at once
+         * was not held. */
         if (me->window_full_pending) {
-            sf__diag_note(d, SF_DIAG_WINDOW_LIMITED, dir, me->window_full_ts, ts - me->window_full_ts,
-                          me->window_full_frame, p->frame, 0);
+            if (ts - me->window_full_ts >= (rtt > 0 ? rtt / 2 : 0))
+                sf__diag_note(d, SF_DIAG_WINDOW_LIMITED, dir, me->window_full_ts, ts - me->window_full_ts,
+                              me->window_full_frame, p->frame, 0);
             me->window_full_pending = false;
         }
 
@@ -219,7 +237,10 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
                               p->frame, 0);
         }
 
-        if (v->analysis & SF_AN_WINDOW_FULL) {
+        /* The peer's window left no room for another full segment (or
+         * tshark's window_full: this segment reached its edge exactly). */
+        if ((v->analysis & SF_AN_WINDOW_FULL) ||
+            (peer->win >= 0 && v->bytes_in_flight >= 0 && v->bytes_in_flight + (int64_t)full > peer->win)) {
             me->window_full_pending = true;
             me->window_full_frame = p->frame;
             me->window_full_ts = ts;
@@ -235,5 +256,7 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
         me->peer_data_since = false;
         peer->peer_data_since = true;
     }
+    if (v->win_scaled >= 0 && !syn)
+        me->win = v->win_scaled;
     me->last_ts = ts;
 }

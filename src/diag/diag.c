@@ -26,6 +26,7 @@ const char *sf_diag_kind_name(enum sf_diag_kind k)
 static void side_init(struct sf_diag_side *s)
 {
     s->syn_prev_ts = -1;
+    s->win = -1;
     s->bif_peak = 0;
     s->loss_peak = -1;
 }
@@ -180,6 +181,11 @@ unsigned sf_diag_conn_findings(const struct sf_conn *c, struct sf_diag_finding *
     const struct sf_diag *d = c->diag;
     if (!d)
         return 0;
+    /* A transfer that ended within the round after a recovery: what was
+     * seen of that round decides (once: the watch is closed after). */
+    for (int s = 0; s < 2; s++)
+        if (d->side[s].in_recovery && d->side[s].post_frame)
+            sf__diag_congestion_decide(c->diag, (enum sf_dir)s, c->last_ts, d->side[s].full);
     for (int k = 0; k < SF_DIAG_KIND_COUNT; k++)
         for (int s = 0; s < 2; s++) {
             const struct sf_diag_slot *sl = d->slot[k][s];

@@ -32,6 +32,7 @@ struct sf_diag_side {
     uint32_t last_data_len;
     int64_t last_ts;              /* this side's last packet of any kind (0 = none yet) */
     bool blocked;
+    int64_t win;                  /* the window this side last advertised (scaled), -1 unknown */
     bool loss_signal;             /* the peer's duplicate ACKs or SACK blocks ask for a hole */                 /* since our last data the peer's window was full or zero */
     bool peer_data_since;         /* the peer sent data after our last data */
     bool window_full_pending;     /* our last data filled the peer's window */
@@ -55,6 +56,7 @@ struct sf_diag_side {
     int64_t post_peak;            /* largest in flight on new data after the recovery */
     uint64_t post_frame;
     bool in_recovery;
+    uint32_t full;                /* a full segment of this side, as last computed */
 };
 
 /* Time split accumulation (connection). */
@@ -100,6 +102,9 @@ void sf__diag_note(struct sf_diag *d, enum sf_diag_kind kind, enum sf_dir dir, i
                    int64_t ns, uint64_t f0, uint64_t f1, uint64_t f2);
 /* The RTT a detector compares with: iRTT, else the smallest sample, else -1. */
 int64_t sf__diag_rtt(const struct sf_conn *c);
+/* Decides a congestion watch of side dir (the round after recovery is
+ * over at `now`, or the connection ended before it was). */
+void sf__diag_congestion_decide(struct sf_diag *d, enum sf_dir dir, int64_t now, uint32_t full);
 /* Whether the slot's occurrences amount to a finding (thresholds per kind). */
 bool sf__diag_reportable(enum sf_diag_kind k, const struct sf_diag_slot *s, const struct sf_conn *c);
 

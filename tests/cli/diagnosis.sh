@@ -12,6 +12,10 @@ TMP=$(mktemp -d "$TMP/diagnosis.XXXXXX")
 #   tcp-zero-window: a 2 KB receive buffer read slowly: zero-window episodes, and the server
 #     keeps filling the small window;
 #   tcp-reorder, tcp-delay: reordering and constant delay are not pathologies of the stacks;
+#   captures/diag/ (scripts/make-diag-captures.sh): POSTs written as headers + body with Nagle
+#     on (and, as the control, with TCP_NODELAY), a response's only segment dropped with tail
+#     loss probes off, a server stalling 300 ms twice mid-body, a 4 KB receive buffer, a loss
+#     in slow start followed by Reno's halved window;
 #   every other bundled capture is a clean run.
 expect() {
     case "$(basename "$1")" in
@@ -19,9 +23,11 @@ expect() {
     tcp-loss-retransmit.pcap | tcp-loss-retransmit-server-side.pcap) echo "fast_retransmit" ;;
     tcp-zero-window.pcap) echo "window_limited zero_window" ;;
     diag-nagle-delack.pcap) echo "nagle_delayed_ack" ;;
+    diag-nagle-nodelay.pcap) echo "-" ;;
     diag-rto.pcap) echo "rto" ;;
     diag-sender-limited.pcap) echo "sender_limited" ;;
     diag-small-rcvbuf.pcap) echo "window_limited" ;;
+    diag-congestion.pcap) echo "congestion_limited fast_retransmit" ;;
     diag-*.pcap) echo "UNLISTED" ;;
     *) echo "-" ;;
     esac
@@ -34,7 +40,7 @@ print(" ".join(k) if k else "-")'
 }
 
 n=0
-for cap in captures/*.pcap captures/tls/*.pcap captures/h2/*.pcap; do
+for cap in captures/*.pcap captures/tls/*.pcap captures/h2/*.pcap captures/diag/*.pcap; do
     want=$(expect "$cap")
     got=$(kinds "$cap")
     [ "$got" = "$want" ] || fail "$cap: diagnosis [$got], expected [$want]"
@@ -78,6 +84,51 @@ assert d["count"]==c["analysis"]["c2s"]["zero_window_episodes"], (d["count"], c[
 starts=d["frames"][0::2]
 assert all(f in zw for f in starts), (starts, sorted(zw))' "$TMP/zw.txt" || fail "$cap: zero-window episodes differ from tshark"
 
+# The project-made captures, each against tshark on the same file.
+conn_of() { "$SYNFIN" -F jsonl -r "$1" | python3 -c 'import json,sys
+print(json.dumps([r for r in map(json.loads, sys.stdin) if r["type"]=="conn"][0]))'; }
+D=captures/diag
+# RTO: the resend is tshark's retransmission, its cost tshark's tcp.analysis.rto.
+t=$(tshark -r $D/diag-rto.pcap -Y 'tcp.analysis.retransmission && tcp.len > 0' -T fields -e frame.number \
+    -e tcp.analysis.rto 2>/dev/null | head -n 1)
+conn_of $D/diag-rto.pcap | python3 -c 'import json,sys
+c=json.load(sys.stdin); f,rto=sys.argv[1].split()
+d=[x for x in c["diagnosis"] if x["kind"]=="rto"][0]
+assert int(f) in d["frames"] and abs(d["ms"]-float(rto)*1e3) < 0.01 and d["ms"] >= 200, (d, f, rto)' "$t" \
+    || fail "diag-rto: differs from tshark ($t)"
+# Nagle: one stall per server pure ACK that came 30 ms or more after the previous frame.
+late=$(tshark -r $D/diag-nagle-delack.pcap -o tcp.calculate_timestamps:TRUE \
+    -Y 'tcp.srcport == 8080 && tcp.len == 0 && tcp.time_delta >= 0.030 && !(tcp.flags.fin == 1)' \
+    -T fields -e frame.number 2>/dev/null | wc -l)
+conn_of $D/diag-nagle-delack.pcap | python3 -c 'import json,sys
+c=json.load(sys.stdin)
+d=[x for x in c["diagnosis"] if x["kind"]=="nagle_delayed_ack"][0]
+assert d["count"]==int(sys.argv[1]) and d["side"]=="client" and d["longest_ms"] >= 30, (d, sys.argv[1])' "$late" \
+    || fail "diag-nagle-delack: stalls differ from tshark's $late late ACKs"
+# Sender-limited: the pauses are tshark's gaps of 250 ms or more between server data segments.
+tshark -r $D/diag-sender-limited.pcap -Y 'tcp.srcport == 8080 && tcp.len > 0' -T fields -e frame.number \
+    -e frame.time_delta_displayed 2>/dev/null | awk '$2 >= 0.25' >"$TMP/gaps.tsv"
+conn_of $D/diag-sender-limited.pcap | python3 -c 'import json,sys
+c=json.load(sys.stdin)
+g=[l.split() for l in open(sys.argv[1])]
+d=[x for x in c["diagnosis"] if x["kind"]=="sender_limited"][0]
+assert d["count"]==len(g)==2, (d, g)
+assert all(int(f) in d["frames"] for f,_ in g), (d["frames"], g)
+assert abs(d["ms"]-sum(float(t) for _,t in g)*1e3) < 0.01, (d["ms"], g)' "$TMP/gaps.tsv" \
+    || fail "diag-sender-limited: pauses differ from tshark"
+# Congestion: the peak before the loss and the one after are tshark's bytes in flight.
+tshark -r $D/diag-congestion.pcap -Y 'tcp.srcport == 8080 && tcp.len > 0' -T fields -e frame.number \
+    -e tcp.analysis.bytes_in_flight 2>/dev/null >"$TMP/bif.tsv"
+conn_of $D/diag-congestion.pcap | python3 -c 'import json,sys
+c=json.load(sys.stdin)
+b={int(l.split()[0]): int(l.split()[1]) for l in open(sys.argv[1]) if len(l.split())==2}
+d=[x for x in c["diagnosis"] if x["kind"]=="congestion_limited"][0]
+resend, after = d["frames"][0], d["frames"][1]
+txt=d["text"]
+before=max(v for f,v in b.items() if f < resend)
+assert "from %d to %d" % (before, b[after]) in txt, (txt, before, b[after])
+assert b[after]*10 <= before*7' "$TMP/bif.tsv" || fail "diag-congestion: differs from tshark's bytes in flight"
+
 # The time split adds up to the connection's duration on every bundled capture, and the
 # transaction's request/wait/response equal its timings (send/wait/receive).
 for cap in captures/*.pcap; do
@@ -98,4 +149,4 @@ done
     || fail "text: no diagnosis line"
 "$SYNFIN" --lang ko --color=never -r captures/tcp-syn-dropped.pcap | grep -q '^    diagnosis: 응답을 받기 전에 SYN을 2번 더' \
     || fail "--lang ko: the diagnosis is not in Korean"
-echo "$n captures: each names its impairment's detector and nothing else; SYN back-off, fast retransmit, zero window agree with tshark; time splits add up"
+echo "$n captures: each names its impairment's detector and nothing else; SYN back-off, fast retransmit, zero window, RTO, Nagle stalls, sender pauses and the congestion cut agree with tshark; time splits add up"
