@@ -20,6 +20,9 @@
 #                         250 KB body (in slow start's third round); the
 #                         server (reno, tcp_recovery=0) fast-retransmits and
 #                         halves its window (server-side capture)
+#   diag-bufferbloat      the relay forwards towards the client at 8 Mbit/s
+#                         through a queue that never drops; 250 KB: the
+#                         server's RTT grows as the queue fills (server-side)
 #
 # Topology: scripts/netns.sh sf_ns3_up (client 192.0.2.1 - relay - server
 # 198.51.100.2), scripts/relay.py in the middle namespace carrying every
@@ -32,7 +35,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${CAPTURES_DIR:-$ROOT/captures/diag}
-ALL=(diag-nagle-delack diag-nagle-nodelay diag-rto diag-sender-limited diag-small-rcvbuf diag-congestion)
+ALL=(diag-nagle-delack diag-nagle-nodelay diag-rto diag-sender-limited diag-small-rcvbuf diag-congestion
+    diag-bufferbloat)
 BUDGET=90
 
 # shellcheck source=scripts/netns.sh
@@ -197,6 +201,18 @@ make_one() {
         # out-of-order when it follows new data closer than the iRTT
         tshark_has "$n" "$fs" 'tcp.analysis.duplicate_ack'
         tshark_has "$n" "$fs" 'tcp.analysis.retransmission || tcp.analysis.out_of_order'
+        keep "$n" "$fs"
+        ;;
+    diag-bufferbloat)
+        start_relay --rate-kbps 8000
+        capture "$n" curl -sS --max-time 10 -o /dev/null "$URL/huge"
+        stop_relay "$n" 'impairments 0'
+        local maxrtt
+        maxrtt=$(tshark -r "$fs" -Y 'tcp.analysis.ack_rtt' -T fields -e tcp.analysis.ack_rtt 2>/dev/null |
+            sort -g | tail -n 1)
+        sf_log "$n: largest ACK RTT $maxrtt s"
+        awk -v r="$maxrtt" 'BEGIN { exit !(r >= 0.05) }' || sf_die "$n: the RTT did not grow"
+        tshark_none "$n" "$fs" 'tcp.analysis.retransmission'
         keep "$n" "$fs"
         ;;
     esac

@@ -49,6 +49,7 @@ enum sf_diag_kind {
     SF_DIAG_NAGLE_DELAYED_ACK,
     SF_DIAG_SENDER_LIMITED,
     SF_DIAG_CONGESTION_LIMITED,
+    SF_DIAG_BUFFERBLOAT,
     SF_DIAG_HOL_BLOCKING,
     SF_DIAG_KIND_COUNT
 };
@@ -67,7 +68,8 @@ struct sf_diag_finding {
     int64_t waits_ns[4];      /* syn retransmissions: the first waits between tries */
     uint8_t nwaits;
     int64_t before, after;    /* congestion_limited: bytes in flight at the peak before the
-                               * first loss and after its recovery */
+                               * first loss and after its recovery; bufferbloat: the
+                               * smallest and the largest RTT sample (ns) */
 };
 
 /* Bounded: at most this many findings per connection or transaction. */

@@ -10,6 +10,10 @@
  * was held by the receiver, not the path. */
 #define DELACK_MIN_NS (30 * MS)
 #define DELACK_MAX_NS (600 * MS)
+/* Bufferbloat: RTT samples this far above the smallest (and 3 times it)
+ * are queueing, not the path's delay or a delayed ACK (40 ms on Linux). */
+#define BLOAT_EXTRA_NS (50 * MS)
+#define BLOAT_MIN_SAMPLES 8
 /* A sender pause shorter than this is timer and scheduling noise. */
 #define SENDER_GAP_MIN_NS (50 * MS)
 
@@ -129,6 +133,44 @@ void sf__diag_congestion_decide(struct sf_diag *d, enum sf_dir dir, int64_t now,
     }
     me->in_recovery = false;
     me->bif_peak = me->post_peak;
+}
+
+/* An RTT sample of the peer's data, taken from our ACK of it. */
+static void rtt_sample(struct sf_diag_side *s, const struct sf_packet *p, const struct sf_pkt_view *v)
+{
+    int64_t r = v->ack_rtt_ns;
+    if (s->rtt_n == 0 || r < s->rtt_min) {
+        s->rtt_min = r;
+        s->rtt_min_frame = p->frame;
+        s->rtt_min_ts = p->ts_ns;
+    }
+    if (s->rtt_n == 0 || r > s->rtt_max) {
+        s->rtt_max = r;
+        s->rtt_max_frame = p->frame;
+    }
+    s->rtt_n++;
+    if (r >= s->rtt_min + BLOAT_EXTRA_NS && r >= 3 * s->rtt_min)
+        s->rtt_high++;
+}
+
+/* Bufferbloat: a quarter of the samples or more (4 at least, of 8 or more)
+ * stood 50 ms and 3 times above the smallest: a queue on the path filled
+ * under this side's load (delayed ACKs stay under 50 ms on Linux, and are
+ * a minority of a bulk transfer's ACKs). */
+void sf__diag_bloat_decide(struct sf_diag *d, enum sf_dir dir)
+{
+    struct sf_diag_side *s = &d->side[dir];
+    struct sf_diag_slot *sl;
+    if (s->bloat_done || s->rtt_n < BLOAT_MIN_SAMPLES || s->rtt_high < 4 || s->rtt_high * 4 < s->rtt_n)
+        return;
+    s->bloat_done = true;
+    sf__diag_note(d, SF_DIAG_BUFFERBLOAT, dir, s->rtt_min_ts, s->rtt_max - s->rtt_min, s->rtt_min_frame,
+                  s->rtt_max_frame, 0);
+    sl = d->slot[SF_DIAG_BUFFERBLOAT][dir];
+    if (sl) {
+        sl->before = s->rtt_min;
+        sl->after = s->rtt_max;
+    }
 }
 
 void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_dir dir,
@@ -256,6 +298,8 @@ void sf__diag_detect_packet(struct sf_diag *d, const struct sf_conn *c, enum sf_
         me->peer_data_since = false;
         peer->peer_data_since = true;
     }
+    if (v->ack_rtt_ns >= 0 && !v->ack_ambiguous)
+        rtt_sample(peer, p, v);
     if (v->win_scaled >= 0 && !syn)
         me->win = v->win_scaled;
     me->last_ts = ts;

@@ -15,6 +15,7 @@ static const char *const kind_names[SF_DIAG_KIND_COUNT] = {
     [SF_DIAG_NAGLE_DELAYED_ACK] = "nagle_delayed_ack",
     [SF_DIAG_SENDER_LIMITED] = "sender_limited",
     [SF_DIAG_CONGESTION_LIMITED] = "congestion_limited",
+    [SF_DIAG_BUFFERBLOAT] = "bufferbloat",
     [SF_DIAG_HOL_BLOCKING] = "hol_blocking",
 };
 
@@ -183,9 +184,11 @@ unsigned sf_diag_conn_findings(const struct sf_conn *c, struct sf_diag_finding *
         return 0;
     /* A transfer that ended within the round after a recovery: what was
      * seen of that round decides (once: the watch is closed after). */
-    for (int s = 0; s < 2; s++)
+    for (int s = 0; s < 2; s++) {
         if (d->side[s].in_recovery && d->side[s].post_frame)
             sf__diag_congestion_decide(c->diag, (enum sf_dir)s, c->last_ts, d->side[s].full);
+        sf__diag_bloat_decide(c->diag, (enum sf_dir)s);
+    }
     for (int k = 0; k < SF_DIAG_KIND_COUNT; k++)
         for (int s = 0; s < 2; s++) {
             const struct sf_diag_slot *sl = d->slot[k][s];

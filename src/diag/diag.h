@@ -57,6 +57,12 @@ struct sf_diag_side {
     uint64_t post_frame;
     bool in_recovery;
     uint32_t full;                /* a full segment of this side, as last computed */
+    /* RTT samples of this side's data (the peer's ACKs, Karn's rule). */
+    uint64_t rtt_n, rtt_high;     /* samples; those well above the smallest */
+    int64_t rtt_min, rtt_max;
+    uint64_t rtt_min_frame, rtt_max_frame;
+    int64_t rtt_min_ts;
+    bool bloat_done;
 };
 
 /* Time split accumulation (connection). */
@@ -105,6 +111,8 @@ int64_t sf__diag_rtt(const struct sf_conn *c);
 /* Decides a congestion watch of side dir (the round after recovery is
  * over at `now`, or the connection ended before it was). */
 void sf__diag_congestion_decide(struct sf_diag *d, enum sf_dir dir, int64_t now, uint32_t full);
+/* Names bufferbloat on side dir once, from its RTT samples so far. */
+void sf__diag_bloat_decide(struct sf_diag *d, enum sf_dir dir);
 /* Whether the slot's occurrences amount to a finding (thresholds per kind). */
 bool sf__diag_reportable(enum sf_diag_kind k, const struct sf_diag_slot *s, const struct sf_conn *c);
 

@@ -141,6 +141,14 @@ void sf_out_diag_sentence(struct sf_buf *b, const struct sf_diag_finding *f)
                                "loss on a congested path"),
                       me, (long long)f->before, (long long)f->after, n);
         return;
+    case SF_DIAG_BUFFERBLOAT:
+        sf_buf_printf(b, sf_tr("the round-trip time of the %s's data grew from %.1f ms to %.0f ms while it "
+                               "sent: a queue on the path (a router's or modem's buffer) filled under the "
+                               "load instead of dropping early (bufferbloat), and every packet waited in it. "
+                               "Remedy: active queue management at the bottleneck (fq_codel, CAKE), or a "
+                               "delay-based congestion control (BBR)"),
+                      me, ms(f->before), ms(f->after));
+        return;
     case SF_DIAG_HOL_BLOCKING:
         sf_buf_printf(b, sf_tr("the response waited %.0f ms behind the previous one (head-of-line "
                                "blocking): HTTP/1.1 answers requests on a connection in order, so one slow "

@@ -15,7 +15,8 @@ TMP=$(mktemp -d "$TMP/diagnosis.XXXXXX")
 #   captures/diag/ (scripts/make-diag-captures.sh): POSTs written as headers + body with Nagle
 #     on (and, as the control, with TCP_NODELAY), a response's only segment dropped with tail
 #     loss probes off, a server stalling 300 ms twice mid-body, a 4 KB receive buffer, a loss
-#     in slow start followed by Reno's halved window;
+#     in slow start followed by Reno's halved window, an 8 Mbit/s bottleneck whose queue never
+#     drops (bufferbloat);
 #   every other bundled capture is a clean run.
 expect() {
     case "$(basename "$1")" in
@@ -28,6 +29,7 @@ expect() {
     diag-sender-limited.pcap) echo "sender_limited" ;;
     diag-small-rcvbuf.pcap) echo "window_limited" ;;
     diag-congestion.pcap) echo "congestion_limited fast_retransmit" ;;
+    diag-bufferbloat.pcap) echo "bufferbloat" ;;
     diag-*.pcap) echo "UNLISTED" ;;
     *) echo "-" ;;
     esac
@@ -129,6 +131,18 @@ before=max(v for f,v in b.items() if f < resend)
 assert "from %d to %d" % (before, b[after]) in txt, (txt, before, b[after])
 assert b[after]*10 <= before*7' "$TMP/bif.tsv" || fail "diag-congestion: differs from tshark's bytes in flight"
 
+# Bufferbloat: the smallest and largest RTT of the server's data are tshark's ack_rtt on the
+# client's ACKs.
+tshark -r $D/diag-bufferbloat.pcap -Y 'tcp.analysis.ack_rtt && tcp.dstport == 8080' -T fields \
+    -e tcp.analysis.ack_rtt 2>/dev/null >"$TMP/rtt.txt"
+conn_of $D/diag-bufferbloat.pcap | python3 -c 'import json,sys
+c=json.load(sys.stdin)
+r=[float(l) for l in open(sys.argv[1]) if l.strip()]
+d=[x for x in c["diagnosis"] if x["kind"]=="bufferbloat"][0]
+want="grew from %.1f ms to %.0f ms" % (min(r)*1e3, max(r)*1e3)
+assert want in d["text"] and d["side"]=="server", (want, d["text"])
+assert abs(d["ms"] - (max(r)-min(r))*1e3) < 0.01, d' "$TMP/rtt.txt" || fail "diag-bufferbloat: RTTs differ from tshark"
+
 # The time split adds up to the connection's duration on every bundled capture, and the
 # transaction's request/wait/response equal its timings (send/wait/receive).
 for cap in captures/*.pcap; do
@@ -149,4 +163,4 @@ done
     || fail "text: no diagnosis line"
 "$SYNFIN" --lang ko --color=never -r captures/tcp-syn-dropped.pcap | grep -q '^    diagnosis: 응답을 받기 전에 SYN을 2번 더' \
     || fail "--lang ko: the diagnosis is not in Korean"
-echo "$n captures: each names its impairment's detector and nothing else; SYN back-off, fast retransmit, zero window, RTO, Nagle stalls, sender pauses and the congestion cut agree with tshark; time splits add up"
+echo "$n captures: each names its impairment's detector and nothing else; SYN back-off, fast retransmit, zero window, RTO, Nagle stalls, sender pauses, the congestion cut and the RTT growth agree with tshark; time splits add up"

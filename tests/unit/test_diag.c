@@ -375,6 +375,71 @@ static void test_split_adds_up(void **state)
     assert_int_equal(sum, r.duration);
 }
 
+/* The RTT of the server's data climbs from 20 ms to 150 ms as it sends:
+ * a queue filling on the path. */
+static void test_bufferbloat(void **state)
+{
+    struct run r;
+    const struct sf_diag_finding *f;
+    /* Segment i leaves at 10 ms * i; its ACK comes back rtt(i) later: the
+     * events merged in time order (t in us from the first segment). */
+    struct { int64_t t; int ack; int i; } ev[24], x;
+    int64_t now = 0;
+    (void)state;
+    for (int i = 0; i < 12; i++) {
+        int64_t rtt_us = i < 4 ? 20000 : 20000 + 15000 * (i - 3);   /* up to 155 ms */
+        ev[2 * i].t = 10000LL * i;
+        ev[2 * i].ack = 0;
+        ev[2 * i].i = i;
+        ev[2 * i + 1].t = 10000LL * i + rtt_us;
+        ev[2 * i + 1].ack = 1;
+        ev[2 * i + 1].i = i;
+    }
+    for (int i = 1; i < 24; i++)
+        for (int j = i; j > 0 && ev[j - 1].t > ev[j].t; j--) {
+            x = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = x;
+        }
+    start(&r);
+    handshake(&r);
+    seg(&r, 1, 101, 501, F_ACK | F_PSH, 50, 65535, 1000);
+    for (int k = 0; k < 24; k++) {
+        uint32_t s0 = 501 + 500u * (uint32_t)ev[k].i;
+        int64_t dt = ev[k].t - now + (k ? 0 : 20000);
+        now = ev[k].t;
+        if (ev[k].ack)
+            seg(&r, 1, 151, s0 + 500, F_ACK, 0, 65535, dt);
+        else
+            seg(&r, 0, s0, 151, F_ACK, 500, 65535, dt);
+    }
+    finish(&r);
+    only(&r, SF_DIAG_BUFFERBLOAT);
+    f = find(&r, SF_DIAG_BUFFERBLOAT);
+    assert_int_equal(f->dir, SF_S2C);
+    assert_true(f->after >= 140 * MS && f->after <= 155 * MS);   /* the largest samples */
+    assert_true(f->before <= 20 * MS);
+}
+
+/* A steady 80 ms path with a few 40 ms delayed ACKs is not a queue. */
+static void test_no_bufferbloat_on_a_long_path(void **state)
+{
+    struct run r;
+    uint32_t seq = 501;
+    (void)state;
+    start(&r);
+    seg(&r, 1, 100, 0, F_SYN, 0, 65535, 0);
+    seg(&r, 0, 500, 101, F_SYN | F_ACK, 0, 65535, 40000);
+    seg(&r, 1, 101, 501, F_ACK, 0, 65535, 40000);
+    seg(&r, 1, 101, 501, F_ACK | F_PSH, 50, 65535, 1000);
+    for (int i = 0; i < 12; i++, seq += 500) {
+        seg(&r, 0, seq, 151, F_ACK, 500, 65535, i ? 1000 : 80000);
+        seg(&r, 1, 151, seq + 500, F_ACK, 0, 65535, i % 4 == 3 ? 120000 : 80000);
+    }
+    finish(&r);
+    assert_null(find(&r, SF_DIAG_BUFFERBLOAT));
+}
+
 /* Pipelining: the second request is complete long before the first
  * response ends, so its response is queued behind it. */
 static void test_hol_blocking(void **state)
@@ -440,6 +505,8 @@ int main(void)
         cmocka_unit_test(test_sender_limited),
         cmocka_unit_test(test_congestion_limited),
         cmocka_unit_test(test_split_adds_up),
+        cmocka_unit_test(test_bufferbloat),
+        cmocka_unit_test(test_no_bufferbloat_on_a_long_path),
         cmocka_unit_test(test_hol_blocking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
