@@ -20,7 +20,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(CFLAGS) -MMD -MP -DSYNFIN_LOCALEDIR='"$(PR
 LDLIBS   := -lpcap -lz -lbrotlidec -lzstd -lcrypto -lnghttp2 -lm
 
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/capture/*.c src/decode/*.c \
-                              src/flow/*.c src/reasm/*.c src/app/*.c src/filter/*.c src/format/*.c))
+                              src/flow/*.c src/diag/*.c src/reasm/*.c src/app/*.c src/filter/*.c src/format/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -4,6 +4,8 @@
     http_client.py slowread  HOST PORT PATH   tiny SO_RCVBUF, slow reads -> zero windows
     http_client.py pipeline  HOST PORT PATH1 PATH2 PATH3   3 GETs in one send()
     http_client.py split     HOST PORT PATH   request written a few bytes at a time
+    http_client.py posts     HOST PORT PATH   --count POSTs on one connection, each
+                                              written as two send()s: headers, then body
 
 Each mode reads the response(s) until the server closes (the last request
 says "Connection: close"), then closes.  Everything is bounded: a socket
@@ -57,7 +59,7 @@ def summary(mode, data, t0):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("mode", choices=["slowread", "pipeline", "split"])
+    p.add_argument("mode", choices=["slowread", "pipeline", "split", "posts"])
     p.add_argument("host")
     p.add_argument("port", type=int)
     p.add_argument("paths", nargs="+")
@@ -70,6 +72,10 @@ def main():
     p.add_argument("--stall-ms", type=float, default=600.0, help="slowread: stall length")
     p.add_argument("--split-bytes", type=int, default=4, help="split: bytes per send()")
     p.add_argument("--split-gap-ms", type=float, default=4.0, help="split: sleep between send()s")
+    p.add_argument("--count", type=int, default=5, help="posts: requests")
+    p.add_argument("--body-bytes", type=int, default=300, help="posts: body size")
+    p.add_argument("--gap-ms", type=float, default=50.0, help="posts: pause between requests")
+    p.add_argument("--nodelay", action="store_true", help="posts: TCP_NODELAY (Nagle off)")
     a = p.parse_args()
     if not 0 < a.max_seconds <= 30:
         p.error("--max-seconds must be within (0, 30]")
@@ -117,6 +123,35 @@ def main():
         data = read_all(s, deadline)
         s.close()
         summary(a.mode, data, t0)
+    elif a.mode == "posts":
+        # write(headers), write(body): with Nagle on, the body waits for the
+        # ACK of the headers, which the server (in delayed-ACK "pingpong"
+        # mode after its first answers) holds ~40 ms
+        if not 0 < a.count <= 20 or not 0 < a.body_bytes <= 1000:
+            p.error("posts: --count within 1..20, --body-bytes within 1..1000")
+        s = connect(host, a.port, nodelay=a.nodelay)
+        body = bytes(97 + i % 26 for i in range(a.body_bytes))
+        data = bytearray()
+        for i in range(a.count):
+            if time.monotonic() >= deadline:
+                break
+            last = i == a.count - 1
+            s.send(("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Length: %d\r\n%s\r\n"
+                    % (a.paths[0], host, UA, len(body), "Connection: close\r\n" if last else "")).encode())
+            s.send(body)
+            # read this answer (a short one: its head and body end in "\n")
+            got = bytearray()
+            while time.monotonic() < deadline and not re.search(rb"\r\n\r\n[^\n]*\n", bytes(got)):
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+            data += got
+            if not last:
+                time.sleep(a.gap_ms / 1000.0)
+        data += read_all(s, deadline)
+        s.close()
+        summary(a.mode, bytes(data), t0)
     return 0
 
 

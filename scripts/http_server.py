@@ -14,6 +14,10 @@ Serves (all content deterministic, no Date header):
                   short text body (without Expect: no interim response).
   GET  /close     "HTTP/1.0 200 OK" with no Content-Length: a 5,000-byte body
                   ended by the server closing the connection (FIN).
+  GET  /pause     200 with a 30,000-byte body written in three 10,000-byte
+                  send()s 300 ms apart (an application that stalls mid-body).
+  GET  /big       200 with a 102,400-byte body in one send().
+  GET  /huge      200 with a 250,000-byte body in one send().
   other           404 with a short body.
 Keep-alive: after a response with a length the server waits for the next
 request on the connection (5 s idle timeout).  Bounded: exits after
@@ -107,6 +111,18 @@ class Handler(socketserver.BaseRequestHandler):
                 elif method == "POST" and target == "/upload":
                     self.simple(200, "OK", b"received %d bytes, crc32 %08x\n" % (
                         len(body), zlib.crc32(body)))
+                elif method == "GET" and target == "/pause":
+                    body = text_block(b"pause", 30000)
+                    self.send(b"HTTP/1.1 200 OK\r\nServer: %s\r\nContent-Type: text/plain\r\n"
+                              b"Content-Length: %d\r\n\r\n" % (SERVER.encode(), len(body)))
+                    for i in range(0, len(body), 10000):
+                        if i:
+                            time.sleep(0.3)
+                        self.send(body[i:i + 10000])
+                elif method == "GET" and target == "/big":
+                    self.simple(200, "OK", text_block(b"big", 102400))
+                elif method == "GET" and target == "/huge":
+                    self.simple(200, "OK", text_block(b"huge", 250000))
                 elif method == "GET" and target == "/close":
                     self.send(b"HTTP/1.0 200 OK\r\nServer: %s\r\nContent-Type: text/plain\r\n\r\n"
                               % SERVER.encode())

@@ -10,7 +10,7 @@ IP header checksum fixed.  TCP payloads and checksums are never touched.
 
     relay.py --a vc --a-net 192.0.2.0/24 --a-mac MAC-of-client \
              --b vs --b-net 198.51.100.0/24 --b-mac MAC-of-server \
-             [--delay-ms N] [--drop-data N] [--swap-data N] \
+             [--delay-ms N] [--drop-data N] [--swap-data N] [--rate-kbps R] \
              [--max-seconds S] [--max-packets P]
 
 Impairments (all deterministic, keyed on the TCP data segments that the side
@@ -23,6 +23,11 @@ seen) is never impaired):
   --swap-data N   the N-th B->A data segment is held back and sent right
                   after the (N+1)-th (if that one does not come within
                   200 ms, the held one is sent anyway).
+  --rate-kbps R   frames towards side A leave no faster than R kbit/s (the
+                  frame's bytes at that rate after the previous one): a
+                  bottleneck link with a queue that never drops (bounded by
+                  --max-packets), so a sender filling it sees the RTT grow
+                  (bufferbloat).
 
 Bounded: exits after --max-seconds (default 30) or --max-packets (default
 20000) forwarded frames, or on SIGTERM/SIGINT.  Prints "relay: ready" when
@@ -98,6 +103,8 @@ class Relay:
         self.queue = []  # (due, order, frame, out side)
         self.order = 0
         self.delay = args.delay_ms / 1000.0
+        self.rate = args.rate_kbps * 1000.0 / 8.0  # bytes per second, 0 = no limit
+        self.link_free = 0.0  # when the bottleneck towards A is free again
         self.conns = {}  # (src, sport, dst, dport) of a B->A flow -> state
         self.held = None  # (deadline, frame, out side, label)
         self.impairments = 0
@@ -169,6 +176,10 @@ class Relay:
             return
         out, frame = r
         due = now + self.delay
+        if self.rate and out is self.a:
+            # serialised at the bottleneck rate, in arrival order
+            due = max(due, self.link_free)
+            self.link_free = due + len(frame) / self.rate
         c = self.classify(frame, came_from)
         if c is not None:
             label, n = c
@@ -205,9 +216,9 @@ class Relay:
     def run(self):
         end = time.monotonic() + self.args.max_seconds
         socks = {self.a.sock: self.a, self.b.sock: self.b}
-        log("ready: %s(%s) <-> %s(%s), delay %g ms, drop-data %d, swap-data %d" % (
+        log("ready: %s(%s) <-> %s(%s), delay %g ms, drop-data %d, swap-data %d, rate %g kbps" % (
             self.a.ifname, self.a.net, self.b.ifname, self.b.net, self.args.delay_ms,
-            self.args.drop_data, self.args.swap_data))
+            self.args.drop_data, self.args.swap_data, self.args.rate_kbps))
         while not self.stop:
             now = time.monotonic()
             if now >= end:
@@ -260,9 +271,12 @@ def main():
     p.add_argument("--delay-ms", type=float, default=0.0)
     p.add_argument("--drop-data", type=int, default=0, metavar="N")
     p.add_argument("--swap-data", type=int, default=0, metavar="N")
+    p.add_argument("--rate-kbps", type=float, default=0.0, metavar="R")
     p.add_argument("--max-seconds", type=float, default=30.0)
     p.add_argument("--max-packets", type=int, default=20000)
     args = p.parse_args()
+    if args.rate_kbps < 0 or (args.rate_kbps and args.rate_kbps < 64):
+        p.error("--rate-kbps must be 0 (no limit) or at least 64")
     if args.delay_ms < 0 or args.delay_ms > 2000:
         p.error("--delay-ms must be within 0..2000")
     if args.max_seconds <= 0 or args.max_seconds > 600:

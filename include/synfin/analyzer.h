@@ -59,6 +59,7 @@ struct sf_pkt_view {
     int win_scale;            /* tcp.window_size_scalefactor: -1 unknown, -2 none, else 2^n */
     uint64_t original_frame;  /* for a retransmission: the captured frame that first carried
                                * these bytes (0 when the original was not captured) */
+    int64_t original_ts;      /* its time (valid when original_frame is not 0) */
     uint64_t conn_packet;     /* 1-based index of the packet in its connection */
     /* Set by the application layer when this frame completed an HTTP
      * message (NULL otherwise). */

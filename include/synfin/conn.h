@@ -66,6 +66,7 @@ const char *sf_close_kind_name(enum sf_close_kind k);
 const char *sf_close_kind_words(enum sf_close_kind k);
 const char *sf_end_reason_name(enum sf_end_reason r);
 struct sf_conn;
+struct sf_diag;
 /* Zeek's conn_state of a connection (src/flow/zeek.c). */
 const char *sf_zeek_conn_state(const struct sf_conn *c);
 /* Median of the connection's RTT samples, -1 when none (src/flow/analysis.c). */
@@ -266,6 +267,7 @@ struct sf_conn {
     uint64_t zeek_missed_bytes;
 
     void *app_state;               /* owned by the application layer (sf_app_ops) */
+    struct sf_diag *diag;          /* owned by src/diag (include/synfin/diag.h reads it) */
 
     /* Tracker bookkeeping (not for outputs). */
     bool closed;                   /* FINs both ways acknowledged, or RST */

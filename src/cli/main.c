@@ -84,6 +84,9 @@ static const char usage_text[] =
     "  --ascii             ladder in plain ASCII instead of Unicode box drawing\n"
     "  --full              ladder: show every packet (runs of data are folded by\n"
     "                      default)\n"
+    "  --no-notes          text, ladder: mark analysis flags on their packets without\n"
+    "                      the sentence (by default the first of each kind in a\n"
+    "                      connection is explained, repeats are marked and listed)\n"
     "  --har-bodies        -F har: include response bodies (decoded, up to 1 MiB\n"
     "                      each)\n"
     "  --follow N          the reassembled conversation of connection N, both\n"
@@ -148,7 +151,7 @@ static const char usage_text[] =
     "or filtered.\n";
 
 enum { OPT_CONN = 256, OPT_COLOR, OPT_IDLE, OPT_LINGER, OPT_MAXCONNS,
-       OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL,
+       OPT_EXPLAIN, OPT_LANG, OPT_ASCII, OPT_FULL, OPT_NO_NOTES,
        OPT_FOLLOW, OPT_FOLLOW_FORMAT, OPT_EXPORT, OPT_EXPORT_MAX, OPT_HAR_BODIES, OPT_REASM_MAX, OPT_REASM_MEMCAP,
        OPT_LIST_FIELDS, OPT_CAPTURE_ID, OPT_CID_SEED, OPT_PACKET_KEYS,
        OPT_TABLE, OPT_DB, OPT_DB_EVERY, OPT_SYN_TIMEOUT, OPT_MEMCAP, OPT_KEYLOG };
@@ -167,7 +170,7 @@ struct cli {
     uint64_t *conns;
     size_t nconns;
     int color;                /* -1 auto, 0 never, 1 always */
-    bool explain, ascii, full;
+    bool explain, ascii, full, no_notes;
     const char *lang;
     char *filter;
     struct sf_analyzer_config cfg;
@@ -296,6 +299,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         { "lang", required_argument, NULL, OPT_LANG },
         { "ascii", no_argument, NULL, OPT_ASCII },
         { "full", no_argument, NULL, OPT_FULL },
+        { "no-notes", no_argument, NULL, OPT_NO_NOTES },
         { "color", optional_argument, NULL, OPT_COLOR },
         { "colour", optional_argument, NULL, OPT_COLOR },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
@@ -423,6 +427,9 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             break;
         case OPT_FULL:
             cli->full = true;
+            break;
+        case OPT_NO_NOTES:
+            cli->no_notes = true;
             break;
         case OPT_LANG:
             if (strcmp(optarg, "en") && strcmp(optarg, "ko")) {
@@ -1216,6 +1223,7 @@ int main(int argc, char **argv)
     oo.explain = cli.explain;
     oo.ascii = cli.ascii;
     oo.full = cli.full;
+    oo.no_notes = cli.no_notes;
     oo.time_fmt = cli.time_fmt;
     if (!cli.capture_id) {
         if (cli.iface) {

@@ -415,8 +415,10 @@ finished_retrans:
             for (uint32_t i = 0; i < fwd->nsegs; i++)
                 if (LE_SEQ(SEG(fwd, i).seq, seq) && GT_SEQ(SEG(fwd, i).nextseq, seq)) {
                     SEG(fwd, i).retransmitted = true;
-                    if (!v->original_frame)
+                    if (!v->original_frame) {
                         v->original_frame = SEG(fwd, i).frame;
+                        v->original_ts = SEG(fwd, i).ts;
+                    }
                 }
         push_seg(fwd, seq, nextseq, p->frame, now);
     }

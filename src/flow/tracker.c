@@ -5,6 +5,7 @@
 
 #include "synfin/analyzer.h"
 #include "decode/decode.h"
+#include "diag/diag.h"
 #include "flow/analysis.h"
 #include "flow/halfopen.h"
 #include "flow/table.h"
@@ -220,6 +221,7 @@ static void conn_end(struct sf_analyzer *a, struct sf_conn *c, enum sf_end_reaso
 {
     report(a, c, why);
     a->mem -= conn_heap(c);
+    sf_diag_free(c);
     sf_analysis_free(c);
     sf_flow_table_remove(&a->table, c);
     list_unlink(a, c);
@@ -239,6 +241,7 @@ static struct sf_conn *scratch_reset(struct sf_analyzer *a)
     int64_t *rtt = c->rtt_samples;
     uint32_t rtt_cap = c->rtt_cap;
 
+    sf_diag_free(c);   /* an attempt's diagnosis was written with its record */
     memset(c, 0, sizeof(*c));
     for (int d = 0; d < 2; d++) {
         c->half[d].an.segs = segs[d];
@@ -262,6 +265,7 @@ static struct sf_conn *rebuild(struct sf_analyzer *a, const struct sf_halfopen *
     conn_setup(c, &a->replay, r->id);
     c->reused_ports = (r->bits & SF_HO_REUSED_PORTS) != 0;
     conn_update(c, SF_C2S, &a->replay, &v);
+    sf_diag_packet(c, SF_C2S, &a->replay, &v);   /* the diagnosis saw it when it came, too */
     return c;
 }
 
@@ -812,6 +816,7 @@ static void conn_update(struct sf_conn *c, enum sf_dir dir, const struct sf_pack
 static void deliver(struct sf_analyzer *a, struct sf_conn *c, const struct sf_packet *p,
                     struct sf_pkt_view *v)
 {
+    sf_diag_packet(c, v->dir, p, v);
     if (a->cfg.app_ops && a->cfg.app_ops->packet)
         a->cfg.app_ops->packet(a->cfg.app, c->app_state, c, p, v);
     if (a->sink.packet)
@@ -990,6 +995,7 @@ void sf_analyzer_free(struct sf_analyzer *a)
                 a->cfg.app_ops->conn_end(a->cfg.app, c->app_state, c);
             if (a->cfg.app_ops && a->cfg.app_ops->conn_free && c->app_state)
                 a->cfg.app_ops->conn_free(a->cfg.app, c->app_state, c);
+            sf_diag_free(c);
             sf_analysis_free(c);
             free(c);
             c = next;
@@ -1004,6 +1010,7 @@ void sf_analyzer_free(struct sf_analyzer *a)
     sf_halfopen_destroy(&a->ho);
     if (a->scratch) {
         sf_analysis_free(a->scratch);
+        sf_diag_free(a->scratch);
         free(a->scratch);
     }
     sf_flow_table_destroy(&a->table);

@@ -1,6 +1,7 @@
 /* common.c - formatting shared by the output formats: flags, endpoints, connection facts, totals. */
 #include <string.h>
 
+#include "format/diag_out.h"
 #include "format/format.h"
 #include "util/utf8.h"
 
@@ -398,6 +399,7 @@ void sf_out_conn_facts(struct sf_buf *b, const struct sf_conn *c, const char *in
     }
     sf_buf_putc(b, '\n');
     analysis_facts(b, c, indent);
+    sf_out_diag_text(b, c, indent);
     if (c->client_guess)
         sf_buf_printf(b, "%snote:      no SYN seen, the client is a guess: %s\n", indent, c->guess_reason);
     if (c->reused_ports)

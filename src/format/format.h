@@ -56,6 +56,7 @@ struct sf_out_opts {
     bool explain;            /* --explain: a sentence under every packet */
     bool ascii;              /* --ascii: ladder without Unicode box drawing */
     bool full;               /* --full: no folding of data runs */
+    bool no_notes;           /* --no-notes: analysis flags marked on their packets, never explained */
     enum sf_time_fmt time_fmt; /* -t: the time column of text and ladder */
 };
 
@@ -195,6 +196,20 @@ int sf_out_html_new(struct sf_output *o, const struct sf_out_opts *opts);
  * nothing when another flag of the packet explains it better. */
 void sf_explain_flag(struct sf_buf *b, unsigned bit, const struct sf_packet *p,
                      const struct sf_pkt_view *v);
+/* Analysis flags per connection (flag_group.c): the first of each kind is
+ * explained, the others only marked, and repeats are listed at the end. */
+#define SF_FLAG_GROUP_FRAMES 8
+struct sf_flag_group {
+    uint64_t count[SF_AN_COUNT_BITS];
+    uint64_t frames[SF_AN_COUNT_BITS][SF_FLAG_GROUP_FRAMES];   /* the first ones */
+};
+/* Counts the packet's flags; returns those seen for the first time. */
+uint32_t sf_flag_group_add(struct sf_flag_group *g, const struct sf_pkt_view *v, uint64_t frame);
+/* " !window_full" for each flag of the packet not in `except`. */
+void sf_flag_group_marks(struct sf_buf *b, const struct sf_pkt_view *v, uint32_t except);
+/* "flags:     window_full ×5: frames 544, 547, 551 …" for each flag seen
+ * more than once (nothing otherwise). */
+void sf_flag_group_text(struct sf_buf *b, const struct sf_flag_group *g, const char *indent, bool ascii);
 /* Frames that prove the close kind; returns how many were written to f[]. */
 int sf_out_close_frames(const struct sf_conn *c, uint64_t f[6]);
 

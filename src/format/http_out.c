@@ -4,6 +4,7 @@
 
 #include "format/json.h"
 #include "util/utf8.h"
+#include "format/diag_out.h"
 #include "format/format.h"
 
 
@@ -245,7 +246,18 @@ void sf_out_http_json(struct sf_buf *b, const struct sf_http_txn *t, int64_t fir
     kv_frame(b, "client_ack_frame", t->client_ack_frame);
     kv_secs(b, "client_ack", t->client_ack_ts >= 0 && t->resp.present && t->resp.frames
                                  ? t->client_ack_ts - t->resp.last_ts : -1);
-    sf_buf_puts(b, "}}\n");
+    sf_buf_putc(b, '}');
+    {
+        /* Where its time went, and why (docs/diagnosis.md). */
+        struct sf_time_split sp;
+        struct sf_diag_finding f[SF_DIAG_FINDINGS_MAX];
+        unsigned n;
+        sf_diag_txn_split(t, &sp);
+        sf_out_time_split_json(b, &sp, true);
+        n = sf_diag_txn_findings(t, f, SF_DIAG_FINDINGS_MAX);
+        sf_out_diagnosis_json(b, f, n);
+    }
+    sf_buf_puts(b, "}\n");
 }
 
 void sf_out_http_label_json(struct sf_buf *b, const struct sf_http_label *l)

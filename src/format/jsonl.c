@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/diag_out.h"
 #include "format/json.h"
 #include "synfin/app.h"
 #include "synfin/http2.h"
@@ -925,6 +926,16 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     }
     kv_str(b, "end_reason", sf_end_reason_name(c->end_reason));
     h2_facts(b, c);
+    {
+        /* Where the connection's time went, and why (docs/diagnosis.md). */
+        struct sf_time_split sp;
+        struct sf_diag_finding f[SF_DIAG_FINDINGS_MAX];
+        unsigned nf;
+        sf_diag_conn_split(c, &sp);
+        sf_out_time_split_json(b, &sp, false);
+        nf = sf_diag_conn_findings(c, f, SF_DIAG_FINDINGS_MAX);
+        sf_out_diagnosis_json(b, f, nf);
+    }
     sf_buf_puts(b, "}\n");
 }
 

@@ -49,6 +49,7 @@ struct conn_ladder {
     struct lrec folded_first;     /* shown instead of a fold line that would hide one packet */
     uint32_t ring_start, nring;
     uint64_t fold_pkts, fold_segs, fold_bytes, fold_acks;
+    struct sf_flag_group flags;   /* explained once, then marked (flag_group.c) */
 };
 
 struct ladder_out {
@@ -261,8 +262,10 @@ static void make_label(struct ladder_out *l, const struct sf_packet *p, const st
     (void)l;
 }
 
+/* first: the flags seen for the first time in the connection, the only
+ * ones explained (the label marks every flag). */
 static void make_notes(struct ladder_out *l, const struct sf_packet *p, const struct sf_pkt_view *v,
-                       struct lrec *r)
+                       struct lrec *r, uint32_t first)
 {
     r->nnotes = 0;
     if (l->opts.explain) {
@@ -275,7 +278,7 @@ static void make_notes(struct ladder_out *l, const struct sf_packet *p, const st
     }
     for (unsigned i = 0; i < SF_AN_COUNT_BITS && r->nnotes < 3; i++) {
         struct sf_buf nb;
-        if (!(v->analysis & (1u << i)))
+        if (!(v->analysis & (1u << i)) || !(first & (1u << i)))
             continue;
         sf_buf_init(&nb, NULL, sizeof(r->notes[0]) - 3);
         sf_explain_flag(&nb, i, p, v);
@@ -299,9 +302,11 @@ static bool tls_foldable(const struct sf_tls_pkt *t)
     return true;
 }
 
-static bool foldable(const struct sf_packet *p, const struct sf_pkt_view *v)
+/* A run folds over plain data and ACKs, and over flags already explained
+ * in the connection (their frames are listed under it). */
+static bool foldable(const struct sf_packet *p, const struct sf_pkt_view *v, uint32_t first)
 {
-    return v->phase == SF_PHASE_DATA && !v->analysis && !v->http && tls_foldable(v->tls) &&
+    return v->phase == SF_PHASE_DATA && !first && !v->http && tls_foldable(v->tls) &&
            !(p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) &&
            (v->role == SF_ROLE_DATA || v->role == SF_ROLE_ACK);
 }
@@ -320,6 +325,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     struct ladder_out *l = ctx;
     struct conn_ladder *cl;
     struct lrec r;
+    uint32_t first;
 
     if (!l->have_first) {
         l->have_first = true;
@@ -352,10 +358,11 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     l->prev_ts = p->ts_ns;
     r.dir = v->dir;
     make_label(l, p, v, &r);
-    make_notes(l, p, v, &r);
+    first = sf_flag_group_add(&cl->flags, v, p->frame);
+    make_notes(l, p, v, &r, l->opts.no_notes ? 0 : first);
 
     r.len = p->payload_len;
-    if (!l->opts.full && !l->opts.explain && foldable(p, v) && cl->any && cl->phase == v->phase) {
+    if (!l->opts.full && !l->opts.explain && foldable(p, v, first) && cl->any && cl->phase == v->phase) {
         if (++cl->run <= FOLD_HEAD) {
             arrow(l, &cl->out, &r);
             return;
@@ -422,6 +429,7 @@ static void conn_end(void *ctx, const struct sf_conn *c)
     if (cl) {
         run_end(l, cl);
         sf_buf_put(b, cl->out.data, cl->out.len);
+        sf_flag_group_text(b, &cl->flags, "  ", l->opts.ascii);
         sf_buf_free(&cl->out);
         free(cl);
     }

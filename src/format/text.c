@@ -22,6 +22,7 @@ struct conn_text {
     bool any;
     bool flushed_early;
     int64_t last_ts;         /* the connection's previous frame (-t dd) */
+    struct sf_flag_group flags;   /* explained once, then marked (flag_group.c) */
 };
 
 struct text_out {
@@ -167,6 +168,7 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     struct sf_buf *b;
     const char *col;
     int64_t prev;
+    uint32_t first;
 
     if (!t->have_first) {
         t->have_first = true;
@@ -226,6 +228,12 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     }
     if (col)
         sf_buf_puts(b, C_RESET);
+    /* A flag is explained at its first packet of the connection; later
+     * ones (and every one with --no-notes) are marked on the line. */
+    first = sf_flag_group_add(&ct->flags, v, p->frame);
+    if (t->opts.no_notes)
+        first = 0;
+    sf_flag_group_marks(b, v, first);
     sf_buf_putc(b, '\n');
     if (t->opts.explain) {
         sf_buf_printf(b, "%*s", t->indent, "");
@@ -237,6 +245,10 @@ static void packet(void *ctx, const struct sf_packet *p, const struct sf_pkt_vie
     for (unsigned i = 0; v->analysis && i < SF_AN_COUNT_BITS; i++) {
         size_t before;
         if (!(v->analysis & (1u << i)))
+            continue;
+        /* Repeats are marked, not explained again; a plain retransmission
+         * beside a fast or spurious one is explained by that one's line. */
+        if (!(first & (1u << i)))
             continue;
         before = b->len;
         sf_buf_printf(b, "%s%*s! ", t->opts.color ? C_RED : "", t->indent, "");
@@ -281,6 +293,8 @@ static void conn_end(void *ctx, const struct sf_conn *c)
         if (ai && ai->tls)
             sf_out_tls_facts(&t->out, ai->tls, "    ");
     }
+    if (ct)
+        sf_flag_group_text(&t->out, &ct->flags, "    ", t->opts.ascii);
     if (ct) {
         if (ct->http.len) {
             sf_buf_puts(&t->out, "    http:      transactions (request -> response)\n");

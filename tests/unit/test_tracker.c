@@ -440,6 +440,7 @@ static void blank(struct sf_conn *c)
     c->rtt_samples = NULL;
     c->rtt_cap = 0;
     c->app_state = NULL;
+    c->diag = NULL;
     c->hnext = c->lprev = c->lnext = NULL;
     c->flow_hash = 0;
     c->list_id = 0;
