@@ -176,6 +176,7 @@ struct sf_halfopen *sf_halfopen_add(struct sf_halfopen_table *t, const struct sf
     r->seq = p->seq;
     r->ack = p->ack;
     r->wirelen = p->wirelen;
+    r->input = p->input;
     r->win = p->win;
     r->flags = p->flags;
     r->mss = p->opt.mss;
@@ -237,6 +238,7 @@ void sf_halfopen_packet(const struct sf_halfopen *r, struct sf_packet *p)
     p->frame = r->frame;
     p->ts_ns = r->ts_ns;
     p->wirelen = r->wirelen;
+    p->input = r->input;
     p->src = r->src;
     p->dst = r->dst;
     p->sport = r->sport;

@@ -20,6 +20,7 @@ struct sf_halfopen {
                                         * `newer` links the free list when unused */
     uint64_t hash;                     /* keyed hash of the flow key */
     uint32_t idx;                      /* this record's index (its table slot names it) */
+    uint32_t input;                    /* the -r it was read from (sf_packet.input) */
     uint64_t id;                       /* tcp.stream, given when the SYN came */
     uint64_t frame;
     int64_t ts_ns;
