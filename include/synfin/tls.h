@@ -188,6 +188,8 @@ struct sf_tls_info {
     bool ccs_seen[2];
     bool finished_seen[2];      /* an encrypted handshake record after the direction's CCS */
     bool appdata_seen[2];
+    bool client_appdata13;      /* a client application data record once TLS 1.3 was chosen (its
+                                 * Finished: 0-RTT early data before the ServerHello does not count) */
     int8_t last_hs_dir;         /* direction of the last handshake-phase record, -1 none */
     uint64_t alerts;
     struct sf_tls_alert alert[SF_TLS_ALERTS_MAX];   /* the first alerts, in order */

@@ -129,7 +129,7 @@ void sf_tls_roles_record(struct sf_tls_roles *r, struct sf_tls_info *in, int dir
          * before the client's Finished are its encrypted flight, and the
          * client's first one is its Finished. */
         role = SF_TLS_REC_APPDATA;
-        if (tls13 && in_handshake(in) && (dir == 1 || !in->appdata_seen[0]))
+        if (tls13 && in_handshake(in) && (dir == 1 || !in->client_appdata13))
             role = SF_TLS_REC_ENCRYPTED_HANDSHAKE;
         break;
     case CT_HEARTBEAT:
@@ -162,8 +162,10 @@ void sf_tls_roles_record(struct sf_tls_roles *r, struct sf_tls_info *in, int dir
     if (hdr[0] == CT_HANDSHAKE && encrypted && in->ccs_seen[dir])
         in->finished_seen[dir] = true;   /* TLS <= 1.2: the first encrypted handshake message is Finished */
     if (hdr[0] == CT_APPDATA) {
-        if (tls13 && dir == 0 && !in->appdata_seen[0])
+        if (tls13 && dir == 0 && !in->client_appdata13) {
+            in->client_appdata13 = true;
             handshake_done(in, frame, ts, true);
+        }
         in->appdata_seen[dir] = true;
     }
     if (!tls13 && in->finished_seen[0] && in->finished_seen[1])
