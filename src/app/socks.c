@@ -1,6 +1,7 @@
 /* socks.c - SOCKS4/4a/5 as a layer of the stack: the handshake read (RFC 1928, RFC 1929, the
  * SOCKS4 and 4a notes), then the tunnel's bytes handed up to a new detection, as after a
  * CONNECT's 2xx, so HTTP (or TLS) through a SOCKS proxy is read like any other. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +157,8 @@ static long parse_v5_addr_msg(const uint8_t *p, size_t n, char *host, size_t hca
         snprintf(addr, acap, "%u.%u.%u.%u", p[4], p[5], p[6], p[7]);
     } else if (p[3] == 3) {
         copy_text(host, hcap, p + 5, p[4]);
-    } else {
-        size_t k = 0;
-        for (int i = 0; i < 8 && k + 6 < acap; i++)
-            k += (size_t)snprintf(addr + k, acap - k, i ? ":%x" : "%x", (unsigned)(p[4 + 2 * i] << 8 | p[5 + 2 * i]));
+    } else if (!inet_ntop(AF_INET6, p + 4, addr, (socklen_t)acap)) {
+        addr[0] = '\0';   /* the canonical text, as every other address synfin writes */
     }
     *port = (uint16_t)(p[4 + al] << 8 | p[5 + al]);
     return (long)(4 + al + 2);
